@@ -1,0 +1,120 @@
+/** The JupyterHub layer: hub, proxy, user scheduler, culler, database and user-pod defaults. */
+import { z } from "zod";
+import {
+  cpuQuantity,
+  dnsLabel,
+  lifecycleHandler,
+  memoryQuantity,
+  pinnedImage,
+  seconds,
+  storageQuantity,
+} from "./common";
+
+const resources = (cpu: [string, string], memory: [string, string]) =>
+  z
+    .strictObject({
+      cpu: z
+        .strictObject({ request: cpuQuantity, limit: cpuQuantity })
+        .prefault({ request: cpu[0], limit: cpu[1] }),
+      memory: z
+        .strictObject({ request: memoryQuantity, limit: memoryQuantity })
+        .prefault({ request: memory[0], limit: memory[1] }),
+    })
+    .prefault({});
+
+export const hubSchema = z
+  .strictObject({
+    image: pinnedImage.default("quay.io/jupyterhub/k8s-hub:4.2.0"),
+    resources: resources(["1", "4"], ["2Gi", "8Gi"]),
+    logLevel: z.enum(["DEBUG", "INFO", "WARNING", "ERROR"]).default("INFO"),
+    concurrentSpawnLimit: z.number().int().min(1).default(64),
+    activeServerLimit: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe("Most running servers at once (unset: no limit)."),
+    extraAdminUsers: z
+      .array(z.string())
+      .default([])
+      .describe("Usernames that are admins whatever their groups."),
+  })
+  .prefault({});
+
+export const proxySchema = z
+  .strictObject({
+    image: pinnedImage.default("quay.io/jupyterhub/configurable-http-proxy:4.6.3"),
+    resources: resources(["200m", "1"], ["256Mi", "1Gi"]),
+  })
+  .prefault({});
+
+export const userSchedulerSchema = z
+  .strictObject({
+    enabled: z
+      .boolean()
+      .default(true)
+      .describe("Pack user pods onto the fewest nodes (keeps whole nodes free)."),
+    replicas: z.number().int().min(1).max(5).default(2),
+    image: pinnedImage.default("registry.k8s.io/kube-scheduler:v1.33.4"),
+    schedulerName: dnsLabel.default("jupyterhub-user-scheduler"),
+    resources: resources(["100m", "1"], ["256Mi", "512Mi"]),
+  })
+  .prefault({});
+
+export const cullerSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    timeout: seconds.default(3600).describe("Stop servers idle this long."),
+    every: seconds.min(60).default(600).describe("How often the culler looks."),
+    maxAge: seconds.default(28800).describe("Stop servers this old however busy (0: never)."),
+    removeNamedServers: z.boolean().default(true),
+    users: z.boolean().default(false).describe("Also delete idle users from the hub database."),
+  })
+  .prefault({});
+
+export const databaseSchema = z
+  .discriminatedUnion("type", [
+    z.strictObject({
+      type: z.literal("postgres"),
+      image: pinnedImage.default("docker.io/library/postgres:16.6"),
+      storageClass: z
+        .string()
+        .optional()
+        .describe("StorageClass for the database volume (default: the cluster default)."),
+      size: storageQuantity.default("10Gi"),
+      resources: resources(["250m", "2"], ["512Mi", "2Gi"]),
+    }),
+    z.strictObject({
+      type: z.literal("external"),
+      urlSecretKey: z
+        .string()
+        .default("databaseUrl")
+        .describe("Pulumi secret config key that holds the database URL (with its password)."),
+    }),
+  ])
+  .prefault({ type: "postgres" });
+
+export const singleuserSchema = z
+  .strictObject({
+    uid: z.number().int().min(1).default(1000).describe("Notebook user id; never 0."),
+    gid: z.number().int().min(0).default(100),
+    fsGid: z.number().int().min(0).default(100),
+    defaultUrl: z.string().default("/lab"),
+    startTimeout: seconds
+      .default(600)
+      .describe("Seconds a pod may take to start (image pulls of GPU images)."),
+    lifecycleHooks: z
+      .strictObject({ postStart: lifecycleHandler.optional(), preStop: lifecycleHandler.optional() })
+      .default({}),
+    extraEnv: z.record(z.string(), z.string()).default({}),
+  })
+  .prefault({});
+
+export const prePullSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    pauseImage: pinnedImage.default("registry.k8s.io/pause:3.10"),
+    extraImages: z.array(pinnedImage).default([]).describe("More images to keep on every node."),
+  })
+  .prefault({})
+  .describe("Keep notebook images on the nodes that run them, so a first start does not wait for a pull.");

@@ -1,0 +1,47 @@
+/**
+ * The whole platform config: the single source of truth. Each stack-file section is one key
+ * `gpu-jupyterhub:<section>` under `config:`; `profiles` comes from config/profiles/*.yaml.
+ */
+import { z } from "zod";
+import { authSchema } from "./auth";
+import { clusterSchema, ingressSchema } from "./cluster";
+import { gpuOperatorSchema, networkSchema, priorityClassesSchema, quotaSchema } from "./cluster-services";
+import {
+  cullerSchema,
+  databaseSchema,
+  hubSchema,
+  prePullSchema,
+  proxySchema,
+  singleuserSchema,
+  userSchedulerSchema,
+} from "./hub";
+import { nodesSchema } from "./nodes";
+import { profileSchema } from "./profile";
+import { storageSchema } from "./storage";
+
+/** The sections a stack file may set. */
+export const stackSectionsSchema = z.strictObject({
+  cluster: clusterSchema.prefault({}),
+  ingress: ingressSchema,
+  auth: authSchema,
+  nodes: nodesSchema,
+  storage: storageSchema,
+  hub: hubSchema,
+  proxy: proxySchema,
+  userScheduler: userSchedulerSchema,
+  culler: cullerSchema,
+  database: databaseSchema,
+  singleuser: singleuserSchema,
+  prePull: prePullSchema,
+  gpuOperator: gpuOperatorSchema,
+  quota: quotaSchema,
+  network: networkSchema,
+  priorityClasses: priorityClassesSchema,
+});
+
+export const platformSchema = stackSectionsSchema.extend({
+  profiles: z.array(profileSchema),
+});
+
+export type PlatformConfig = z.output<typeof platformSchema>;
+export type PlatformInput = z.input<typeof platformSchema>;
