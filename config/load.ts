@@ -54,6 +54,14 @@ export function loadPlatformConfig(options: LoadOptions): LoadResult {
   const stackText = readFileSync(options.stackFile, "utf8");
   const profilesDir = options.profilesDir ?? profilesDirOf(options.stackFile, stackText);
   if (!existsSync(profilesDir) || !statSync(profilesDir).isDirectory()) {
+    // The stack's own mistakes (syntax, a misspelt `config:`) explain a missing folder best; show them first.
+    const stackOnly = loadPlatformConfigFromText({ file: options.stackFile, text: stackText }, []);
+    const stackProblems = stackOnly.issues.filter(
+      (issue) => issue.field === "(syntax)" || issue.field === "(file)",
+    );
+    if (stackProblems.length > 0 || stackOnly.issues.some((issue) => issue.field === "config")) {
+      return { issues: stackOnly.issues, secretsSet: stackOnly.secretsSet };
+    }
     return missing(profilesDir, "profiles folder not found; pass --profiles DIR");
   }
   const profileFiles = readdirSync(profilesDir)
@@ -83,18 +91,22 @@ export function loadPlatformConfigFromText(
 ): LoadResult {
   const issues: ConfigIssue[] = [];
   const stack = parseDocument(stackFile, issues);
-  const profiles = profileFiles.map((profile) => parseDocument(profile, issues));
-  if (!stack || profiles.some((profile) => profile === undefined)) return { issues, secretsSet: new Set() };
+  const parsedProfiles = profileFiles.map((profile) => parseDocument(profile, issues));
+  if (!stack) return { issues, secretsSet: new Set() };
+  const profiles = parsedProfiles.filter((profile): profile is SourceDocument => profile !== undefined);
+  const everyFileParsed = profiles.length === parsedProfiles.length;
 
   const split = splitStackConfig(stack, issues);
-  const locator = new Locator(stack, split.keyOf, profiles as SourceDocument[]);
-  const input = { ...split.sections, profiles: profiles.map((profile) => profile?.data) };
+  if (!split.hasConfig) return { issues, secretsSet: split.secretsSet };
+  const locator = new Locator(stack, split.keyOf, profiles);
+  const input = { ...split.sections, profiles: profiles.map((profile) => profile.data) };
   const parsed = platformSchema.safeParse(input, { reportInput: true });
   if (!parsed.success) {
     issues.push(...parsed.error.issues.flatMap((issue) => locator.fromZod(issue)));
     return { issues, secretsSet: split.secretsSet };
   }
-  issues.push(...runRules(parsed.data).map((issue) => locator.fromRule(issue)));
+  // Rules about the whole profile set (one default, unique slugs) would mislead while a file is unreadable.
+  if (everyFileParsed) issues.push(...runRules(parsed.data).map((issue) => locator.fromRule(issue)));
   const failed = issues.some((issue) => issue.severity === "error");
   return {
     ...(failed ? {} : { config: deepFreeze(parsed.data) }),
@@ -120,7 +132,7 @@ function parseDocument(source: TextFile, issues: ConfigIssue[]): SourceDocument 
     issues.push({
       file: problem.file,
       ...(problem.position ? { position: problem.position } : {}),
-      field: "(syntax)",
+      field: problem.field,
       message: problem.message,
       severity: "error",
     });
@@ -133,10 +145,13 @@ interface SplitStack {
   /** The key as written in the file for each section (with or without the project prefix). */
   readonly keyOf: Map<string, string>;
   readonly secretsSet: Set<SecretKey>;
+  readonly hasConfig: boolean;
 }
 
 function splitStackConfig(stack: SourceDocument, issues: ConfigIssue[]): SplitStack {
-  const result: SplitStack = { sections: {}, keyOf: new Map(), secretsSet: new Set() };
+  const result = { sections: {}, keyOf: new Map(), secretsSet: new Set(), hasConfig: false } as SplitStack & {
+    hasConfig: boolean;
+  };
   const data = stack.data as Record<string, unknown>;
   for (const key of Object.keys(data)) {
     if (PULUMI_STACK_KEYS.includes(key)) continue;
@@ -157,6 +172,7 @@ function splitStackConfig(stack: SourceDocument, issues: ConfigIssue[]): SplitSt
     );
     return result;
   }
+  result.hasConfig = true;
   for (const [key, value] of Object.entries(config)) {
     const [namespace, name] = key.includes(":") ? key.split(":", 2) : [PROJECT, key];
     if (namespace !== PROJECT || name === undefined) continue; // other providers' settings, e.g. kubernetes:context
@@ -264,18 +280,24 @@ class Locator {
 
 function describeZodIssue(issue: z.core.$ZodIssue): string {
   const input = (issue as { input?: unknown }).input;
-  if (issue.code === "invalid_type") {
-    if (input === undefined) return `is required (${issue.expected})`;
-    return `expected ${issue.expected}, got ${describeValue(input)}`;
+  if (issue.code === "invalid_union" && "discriminator" in issue && issue.discriminator) {
+    const options = ((issue as { options?: unknown[] }).options ?? []).map((option) =>
+      JSON.stringify(option),
+    );
+    const given = (input as Record<string, unknown> | undefined)?.[issue.discriminator as string];
+    return `must be one of ${options.join(", ")}, got ${given === undefined ? "nothing" : describeValue(given)}`;
   }
+  if (input === undefined) return "is required";
+  if (issue.code === "invalid_type") return `expected ${issue.expected}, got ${describeValue(input)}`;
   if (issue.code === "invalid_value") {
     return `must be one of ${issue.values.map((value) => JSON.stringify(value)).join(", ")}, got ${describeValue(input)}`;
   }
-  if (issue.code === "invalid_union" && "discriminator" in issue && issue.discriminator) {
-    return `set '${issue.discriminator}' to a valid choice (see the schema); got ${describeValue(input)}`;
+  if ((issue.code === "too_small" || issue.code === "too_big") && /^Too (small|big)/.test(issue.message)) {
+    const bound = issue.code === "too_small" ? issue.minimum : issue.maximum;
+    const word = issue.code === "too_small" ? "at least" : "at most";
+    const unit = issue.origin === "array" ? " item(s)" : issue.origin === "string" ? " character(s)" : "";
+    return `must be ${word} ${String(bound)}${unit}, got ${describeValue(input)}`;
   }
-  if (issue.code === "too_small" && issue.origin === "array")
-    return `needs at least ${issue.minimum} item(s)`;
   return issue.message;
 }
 

@@ -17,6 +17,8 @@ export interface SourceDocument {
 
 export interface SyntaxProblem {
   readonly file: string;
+  /** "(syntax)" for YAML errors, "(file)" for a file with nothing in it. */
+  readonly field: "(syntax)" | "(file)";
   readonly position?: Position;
   readonly message: string;
 }
@@ -27,13 +29,19 @@ export function parseYamlSource(file: string, text: string): SourceDocument | Sy
   if (doc.errors.length > 0) {
     return doc.errors.map((error) => ({
       file,
+      field: "(syntax)" as const,
       position: toPosition(lines, error.pos[0]),
       message: `YAML syntax: ${firstLine(error.message)}`,
     }));
   }
   if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) {
     return [
-      { file, position: { line: 1, col: 1 }, message: "the file is empty; it must hold a YAML mapping" },
+      {
+        file,
+        field: "(file)",
+        position: { line: 1, col: 1 },
+        message: "the file is empty; it must hold a YAML mapping",
+      },
     ];
   }
   const root = doc.contents;

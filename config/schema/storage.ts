@@ -3,7 +3,17 @@ import { z } from "zod";
 import { absolutePath, dnsLabel, hostname, ipv4, pinnedImage, storageQuantity } from "./common";
 
 const nfsServer = z
-  .union([ipv4, hostname])
+  .string()
+  .superRefine((server, ctx) => {
+    const placeholder = /(^|\.)x(\.|$)/i.test(server);
+    if (!placeholder && (ipv4.safeParse(server).success || hostname.safeParse(server).success)) return;
+    ctx.addIssue({
+      code: "custom",
+      message: placeholder
+        ? `"${server}" is a placeholder, not an address; set the NFS server's real IPv4 address or host name`
+        : `"${server}" must be an IPv4 address or a host name`,
+    });
+  })
   .optional()
   .describe(
     "NFS server address. Required before deploy; no default, because a guess would mount the wrong data.",
