@@ -71,7 +71,6 @@ describe("cross-field rules", () => {
       "guaranteeWithinLimit",
       (config) => {
         (config.profiles[0]?.memory as { guarantee: string }).guarantee = "4Gi";
-        (config.profiles[0].memory as { guarantee: string }).guarantee = "4Gi";
       },
       [
         {
