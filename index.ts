@@ -1,25 +1,7 @@
-/**
- * The Pulumi program: load and validate the platform config, then build the platform from it.
- * A config mistake ends the run before any resource is registered, with file:line:col messages.
- */
-import path from "node:path";
-import * as pulumi from "@pulumi/pulumi";
-import { formatIssue } from "./config/issues";
-import { loadPlatformConfig } from "./config/load";
+/** The Pulumi program: load the validated config, build the platform from it, export what people need. */
+import { loadStackConfig } from "./config/pulumi-stack";
 
-const stack = pulumi.getStack();
-const loaded = loadPlatformConfig({ stackFile: path.join(__dirname, `Pulumi.${stack}.yaml`) });
-const deploying = !pulumi.runtime.isDryRun();
-const errors = loaded.issues.filter((issue) => issue.severity === "error" || deploying);
-if (errors.length > 0 || !loaded.config) {
-  throw new pulumi.RunError(
-    [`The config of stack "${stack}" has ${errors.length} problem(s); nothing was deployed:`]
-      .concat(errors.map(formatIssue))
-      .join("\n"),
-  );
-}
-for (const issue of loaded.issues) pulumi.log.warn(`needed before \`pulumi up\`: ${formatIssue(issue)}`);
-const config = loaded.config;
+const { config } = loadStackConfig(__dirname);
 
 export const namespace = config.cluster.namespace;
 export const hubUrl = `https://${config.ingress.host}`;

@@ -1,0 +1,47 @@
+/**
+ * index.ts as Pulumi runs it: ts-node registered the way @pulumi/pulumi's run.js does, with
+ * type-checking on, against mocks. Proves the program loads under Pulumi's own runtime as it is.
+ */
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import path from "node:path";
+import { describe, test } from "node:test";
+import { PROJECT_ROOT } from "./helpers";
+
+interface ProgramRun {
+  readonly outputs?: Record<string, unknown>;
+  readonly resources?: { type: string; name: string }[];
+  readonly runError?: string;
+}
+
+function runLikePulumi(stack: string, mode: "preview" | "up", env: Record<string, string> = {}): ProgramRun {
+  const script = path.join(PROJECT_ROOT, "test", "support", "run-like-pulumi.js");
+  const out = execFileSync(process.execPath, [script, stack, mode], {
+    cwd: PROJECT_ROOT,
+    encoding: "utf8",
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  return JSON.parse(out) as ProgramRun;
+}
+
+describe("the Pulumi program", () => {
+  test("previews prod under Pulumi's ts-node with type-checking, exporting hub URL, namespace and profiles", () => {
+    const run = runLikePulumi("prod", "preview");
+    assert.equal(run.runError, undefined);
+    assert.equal(run.outputs?.hubUrl, "https://jupyterhub.cps.unileoben.ac.at");
+    assert.equal(run.outputs?.namespace, "jupyterhub");
+    assert.equal((run.outputs?.profileSlugs as string[] | undefined)?.length, 8);
+  });
+
+  test("`pulumi up` on prod stops before any resource, naming the NFS server and the OAuth secret", () => {
+    const run = runLikePulumi("prod", "up", { PULUMI_NODEJS_TRANSPILE_ONLY: "true" });
+    assert.match(run.runError ?? "", /has 2 problem\(s\); nothing was deployed/);
+    assert.match(
+      run.runError ?? "",
+      /Pulumi\.prod\.yaml:\d+:\d+: storage\.nfs\.server: the NFS server address is required/,
+    );
+    assert.match(run.runError ?? "", /gpu-jupyterhub:oauthClientSecret: the OAuth client secret is not set/);
+    assert.deepEqual(run.resources ?? [], []);
+  });
+});
