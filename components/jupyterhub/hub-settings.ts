@@ -1,0 +1,194 @@
+/**
+ * The hub's settings document: everything jupyterhub_config.py needs, as JSON in a ConfigMap.
+ * The Python is static and only reads this; no secret is ever in it (secrets reach the hub as
+ * environment variables from the Kubernetes Secret `hub`, see HUB_SECRET_ENV).
+ */
+import type { PlatformConfig } from "../../config/schema/platform";
+import { ACCESS_LABELS, NAMES, PORTS, PRIORITY_CLASSES } from "../names";
+import { type ProfileSettings, profileSettings } from "./profile-settings";
+
+/** Environment variables the hub reads its secrets from; values come from Secret `hub` / `hub-db`. */
+export const HUB_SECRET_ENV = {
+  proxyAuthToken: "CONFIGPROXY_AUTH_TOKEN",
+  cookieSecret: "JPY_COOKIE_SECRET",
+  cryptKey: "JUPYTERHUB_CRYPT_KEY",
+  oauthClientSecret: "OAUTH_CLIENT_SECRET",
+  databasePassword: "JUPYTERHUB_DB_PASSWORD",
+  databaseUrl: "JUPYTERHUB_DB_URL",
+} as const;
+
+export const HUB_CONFIG_DIR = "/usr/local/etc/jupyterhub";
+export const SETTINGS_FILE = "settings.json";
+
+export interface HubSettings {
+  readonly namespace: string;
+  readonly public_url: string;
+  readonly hub: {
+    readonly bind_url: string;
+    readonly connect_url: string;
+    readonly log_level: string;
+    readonly concurrent_spawn_limit: number;
+    readonly active_server_limit: number | null;
+    readonly admin_users: readonly string[];
+  };
+  readonly proxy: { readonly api_url: string };
+  readonly database:
+    | {
+        readonly type: "postgres";
+        readonly host: string;
+        readonly port: number;
+        readonly name: string;
+        readonly user: string;
+      }
+    | { readonly type: "external" };
+  readonly auth: {
+    readonly client_id: string;
+    readonly authorize_url: string;
+    readonly token_url: string;
+    readonly userdata_url: string;
+    readonly callback_url: string;
+    readonly logout_redirect_url: string | null;
+    readonly scope: readonly string[];
+    readonly username_claim: string;
+    readonly auth_state_groups_key: string;
+    readonly allowed_groups: readonly string[];
+    readonly admin_groups: readonly string[];
+    readonly gpu_groups: readonly string[];
+  };
+  readonly spawner: Record<string, unknown>;
+  readonly profiles: readonly ProfileSettings[];
+  readonly culler: {
+    readonly enabled: boolean;
+    readonly timeout: number;
+    readonly every: number;
+    readonly max_age: number;
+    readonly remove_named_servers: boolean;
+    readonly users: boolean;
+    readonly concurrency: number;
+  };
+}
+
+function defaultProfile(config: PlatformConfig) {
+  const found = config.profiles.find((profile) => profile.default);
+  if (!found) throw new Error("a validated config has exactly one default profile");
+  return found;
+}
+
+/** The spawner defaults every profile starts from: the default (CPU) profile, so nothing falls back to a GPU. */
+function spawnerSettings(config: PlatformConfig): Record<string, unknown> {
+  const { storage, singleuser } = config;
+  const base = profileSettings(config, defaultProfile(config)).kubespawner_override;
+  const volumes: Record<string, unknown>[] = [
+    { name: "home", persistentVolumeClaim: { claimName: "{pvc_name}" } },
+  ];
+  const mounts: Record<string, unknown>[] = [{ name: "home", mountPath: storage.home.mountPath }];
+  if (storage.datasets.enabled) {
+    volumes.push({
+      name: "datasets",
+      persistentVolumeClaim: { claimName: NAMES.datasetsVolume, readOnly: true },
+    });
+    mounts.push({ name: "datasets", mountPath: storage.datasets.mountPath, readOnly: true });
+  }
+  if (storage.scratch.enabled) {
+    volumes.push({ name: "scratch", emptyDir: { sizeLimit: storage.scratch.sizeLimit } });
+    mounts.push({ name: "scratch", mountPath: storage.scratch.mountPath });
+  }
+  return {
+    ...base,
+    namespace: config.cluster.namespace,
+    port: PORTS.singleuser,
+    pod_name_template: NAMES.userPodTemplate,
+    pvc_name_template: NAMES.userClaimTemplate,
+    storage_pvc_ensure: true,
+    storage_class: storage.storageClass.name,
+    storage_capacity: storage.home.size,
+    storage_access_modes: ["ReadWriteMany"],
+    volumes,
+    volume_mounts: mounts,
+    ...(config.userScheduler.enabled ? { scheduler_name: config.userScheduler.schedulerName } : {}),
+    uid: singleuser.uid,
+    gid: singleuser.gid,
+    fs_gid: singleuser.fsGid,
+    allow_privilege_escalation: false,
+    container_security_context: {
+      runAsNonRoot: true,
+      capabilities: { drop: ["ALL"] },
+      seccompProfile: { type: "RuntimeDefault" },
+    },
+    lifecycle_hooks: singleuser.lifecycleHooks,
+    environment: singleuser.extraEnv,
+    default_url: singleuser.defaultUrl,
+    start_timeout: singleuser.startTimeout,
+    http_timeout: 120,
+    common_labels: {
+      app: "jupyterhub",
+      "app.kubernetes.io/name": "jupyterhub",
+      "app.kubernetes.io/part-of": "gpu-jupyterhub",
+      "app.kubernetes.io/managed-by": "kubespawner",
+    },
+    extra_labels: { [ACCESS_LABELS.toHub]: "true" },
+    extra_pod_config: { priorityClassName: PRIORITY_CLASSES.users, enableServiceLinks: false },
+    automount_service_account_token: false,
+  };
+}
+
+export function hubSettings(config: PlatformConfig): HubSettings {
+  const publicUrl = `https://${config.ingress.host}`;
+  const { oauth, groups } = config.auth;
+  const profiles = [...config.profiles]
+    .sort((a, b) => a.order - b.order || a.slug.localeCompare(b.slug))
+    .map((profile) => profileSettings(config, profile));
+  return {
+    namespace: config.cluster.namespace,
+    public_url: publicUrl,
+    hub: {
+      bind_url: `http://:${PORTS.hub}`,
+      connect_url: `http://${NAMES.hubService}:${PORTS.hub}`,
+      log_level: config.hub.logLevel,
+      concurrent_spawn_limit: config.hub.concurrentSpawnLimit,
+      active_server_limit: config.hub.activeServerLimit ?? null,
+      admin_users: config.hub.extraAdminUsers,
+    },
+    proxy: { api_url: `http://${NAMES.proxyApiService}:${PORTS.proxyApi}` },
+    database:
+      config.database.type === "postgres"
+        ? {
+            type: "postgres",
+            host: NAMES.hubDatabase,
+            port: PORTS.postgres,
+            name: "jupyterhub",
+            user: "jupyterhub",
+          }
+        : { type: "external" },
+    auth: {
+      client_id: oauth.clientId,
+      authorize_url: oauth.authorizeUrl,
+      token_url: oauth.tokenUrl,
+      userdata_url: oauth.userdataUrl,
+      callback_url: `${publicUrl}/hub/oauth_callback`,
+      logout_redirect_url: oauth.logoutUrl ?? null,
+      scope: oauth.scopes,
+      username_claim: oauth.usernameClaim,
+      auth_state_groups_key: `oauth_user.${oauth.groupsClaim}`,
+      allowed_groups: groups.allowed,
+      admin_groups: groups.admin,
+      gpu_groups: groups.gpu,
+    },
+    spawner: spawnerSettings(config),
+    profiles,
+    culler: {
+      enabled: config.culler.enabled,
+      timeout: config.culler.timeout,
+      every: config.culler.every,
+      max_age: config.culler.maxAge,
+      remove_named_servers: config.culler.removeNamedServers,
+      users: config.culler.users,
+      concurrency: 10,
+    },
+  };
+}
+
+/** The document as the ConfigMap holds it: stable key order, so an unchanged config never rolls the hub. */
+export function hubSettingsJson(config: PlatformConfig): string {
+  return `${JSON.stringify(hubSettings(config), null, 2)}\n`;
+}

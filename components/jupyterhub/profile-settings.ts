@@ -1,0 +1,122 @@
+/**
+ * A profile as KubeSpawner takes it: `kubespawner_override` traits, rendered here so the hub's
+ * Python only filters and applies them. Quantities are converted to the units KubeSpawner
+ * expects (cores as floats, memory as bytes), so "64Gi" means the same to both sides.
+ */
+import { gpuResourceName, profileDemand } from "../../config/derived";
+import { formatBytes, formatCores } from "../../config/quantity";
+import { IMAGE_REFERENCE_PATTERN } from "../../config/schema/common";
+import type { PlatformConfig } from "../../config/schema/platform";
+import type { Profile } from "../../config/schema/profile";
+import { fullGpuAffinity, profileAffinity } from "./placement";
+
+export interface GpuOverride {
+  readonly extra_resource_limits: Record<string, string>;
+  readonly extra_resource_guarantees: Record<string, string>;
+  readonly extra_pod_config: { readonly runtimeClassName: string };
+  readonly node_affinity_required: ReturnType<typeof profileAffinity>;
+}
+
+export interface ProfileSettings {
+  readonly slug: string;
+  readonly display_name: string;
+  readonly description: string;
+  readonly default: boolean;
+  readonly order: number;
+  /** Who may use it; admins always may. */
+  readonly groups: readonly string[];
+  /** What the card shows: "1× GPU • 16 vCPU • 64 GiB". */
+  readonly summary: string;
+  readonly gpu: {
+    readonly kind: "none" | "full" | "mig";
+    readonly count: number;
+    readonly resource?: string;
+  };
+  readonly idle_timeout?: number;
+  readonly max_runtime?: number;
+  readonly compute_units_per_hour: number;
+  readonly kubespawner_override: Record<string, unknown>;
+  /** Admins' custom image: the image pattern the hub enforces and the override per GPU count. */
+  readonly custom_image?: {
+    readonly image_pattern: string;
+    readonly default_image: string;
+    readonly max_gpus: number;
+    readonly gpu_overrides: Record<string, GpuOverride>;
+  };
+}
+
+export function gpuOverride(
+  config: PlatformConfig,
+  resource: string,
+  count: number,
+  affinity: GpuOverride["node_affinity_required"],
+): GpuOverride {
+  const amount = { [resource]: String(count) };
+  return {
+    extra_resource_limits: amount,
+    extra_resource_guarantees: amount,
+    extra_pod_config: { runtimeClassName: config.gpuOperator.runtimeClassName },
+    node_affinity_required: affinity,
+  };
+}
+
+export function cardSummary(profile: Profile): string {
+  const demand = profileDemand(profile);
+  const gpu = profile.gpu?.migSlice
+    ? `1× MIG ${profile.gpu.migSlice}`
+    : profile.gpu?.count
+      ? `${profile.gpu.count}× GPU`
+      : profile.customImage
+        ? `0–${profile.customImage.maxGpus}× GPU`
+        : undefined;
+  const memory = formatBytes(demand.memoryLimitBytes).replace(/^([\d.]+)([KMGTPE]i)$/, "$1 $2B");
+  const cpu = `${formatCores(demand.cpuLimit)} vCPU${gpu ? "" : " (shared)"}`;
+  return [gpu, cpu, memory].filter(Boolean).join(" • ");
+}
+
+export function profileSettings(config: PlatformConfig, profile: Profile): ProfileSettings {
+  const demand = profileDemand(profile);
+  const resource = gpuResourceName(profile);
+  const gpuAmount = profile.gpu?.migSlice ? 1 : (profile.gpu?.count ?? 0);
+  const override: Record<string, unknown> = {
+    image: profile.image,
+    cpu_guarantee: demand.cpuGuarantee,
+    cpu_limit: demand.cpuLimit,
+    mem_guarantee: Math.round(demand.memoryGuaranteeBytes),
+    mem_limit: Math.round(demand.memoryLimitBytes),
+    ...(resource ? gpuOverride(config, resource, gpuAmount, profileAffinity(config, profile)) : {}),
+  };
+  return {
+    slug: profile.slug,
+    display_name: profile.displayName,
+    description: profile.description,
+    default: profile.default,
+    order: profile.order,
+    groups: profile.groups,
+    summary: cardSummary(profile),
+    gpu: {
+      kind: profile.gpu?.migSlice ? "mig" : profile.gpu?.count ? "full" : "none",
+      count: gpuAmount,
+      ...(resource ? { resource } : {}),
+    },
+    ...(profile.idleTimeout !== undefined ? { idle_timeout: profile.idleTimeout } : {}),
+    ...(profile.maxRuntime !== undefined ? { max_runtime: profile.maxRuntime } : {}),
+    compute_units_per_hour: profile.computeUnitsPerHour,
+    kubespawner_override: override,
+    ...(profile.customImage
+      ? {
+          custom_image: {
+            image_pattern: `^${IMAGE_REFERENCE_PATTERN.replace(/^\^|\$$/g, "")}$`,
+            default_image: profile.image,
+            max_gpus: profile.customImage.maxGpus,
+            gpu_overrides: Object.fromEntries(
+              Array.from({ length: profile.customImage.maxGpus }, (_, index) => [
+                String(index + 1),
+                gpuOverride(config, "nvidia.com/gpu", index + 1, fullGpuAffinity(config)),
+              ]),
+            ),
+          },
+        }
+      : {}),
+  };
+}

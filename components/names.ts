@@ -1,0 +1,75 @@
+/**
+ * Every name and label the platform uses, computed in one place. The runbook in the seed depends
+ * on them (`deployment/hub`, `component=singleuser-server`, pods `jupyter-<user>`, PVCs
+ * `claim-<user>`), so they are set explicitly instead of Pulumi's auto-naming.
+ */
+
+export const NAMES = {
+  hub: "hub",
+  hubServiceAccount: "hub",
+  hubConfigMap: "hub",
+  hubSecret: "hub",
+  hubService: "hub",
+  hubDatabase: "hub-db",
+  hubDatabaseSecret: "hub-db",
+  proxy: "proxy",
+  proxyApiService: "proxy-api",
+  proxyPublicService: "proxy-public",
+  proxySecret: "proxy",
+  userScheduler: "user-scheduler",
+  userSchedulerLock: "user-scheduler-lock",
+  ingress: "jupyterhub",
+  selfSignedTlsSecret: "jupyterhub-tls",
+  nfsProvisioner: "nfs-subdir-external-provisioner",
+  datasetsVolume: "shared-datasets",
+  quota: "jupyterhub-quota",
+  limitRange: "jupyterhub-limits",
+  migConfigMap: "cps-mig-parted-config",
+  /** KubeSpawner's templates: the pod and the claim of user alice are jupyter-alice and claim-alice. */
+  userPodTemplate: "jupyter-{user_server}",
+  userClaimTemplate: "claim-{user_server}",
+  cullerService: "jupyterhub-idle-culler",
+} as const;
+
+export const PORTS = {
+  hub: 8081,
+  proxyHttp: 8000,
+  proxyApi: 8001,
+  singleuser: 8888,
+  postgres: 5432,
+  schedulerHealth: 10259,
+} as const;
+
+export type Component = "hub" | "proxy" | "user-scheduler" | "singleuser-server" | "hub-db" | "image-puller";
+
+/** The seed's labels (app, component) plus the recommended app.kubernetes.io ones. */
+export function labels(component: Component, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    app: "jupyterhub",
+    component,
+    "app.kubernetes.io/name": "jupyterhub",
+    "app.kubernetes.io/component": component,
+    "app.kubernetes.io/part-of": "gpu-jupyterhub",
+    "app.kubernetes.io/managed-by": "pulumi",
+    ...extra,
+  };
+}
+
+/** The stable subset used in selectors (selectors must never change on an upgrade). */
+export function selectorLabels(component: Component): Record<string, string> {
+  return { app: "jupyterhub", component };
+}
+
+/** Pod labels that network policies key on, as in z2jh: who may talk to whom. */
+export const ACCESS_LABELS = {
+  toHub: "hub.jupyter.org/network-access-hub",
+  toProxyApi: "hub.jupyter.org/network-access-proxy-api",
+  toProxyHttp: "hub.jupyter.org/network-access-proxy-http",
+  toSingleuser: "hub.jupyter.org/network-access-singleuser",
+} as const;
+
+/** The priority classes, platform pods above user pods. */
+export const PRIORITY_CLASSES = {
+  platform: "jupyterhub-platform-critical",
+  users: "jupyterhub-user",
+} as const;
