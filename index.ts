@@ -1,8 +1,10 @@
 /** The Pulumi program: load the validated config, build the platform from it, export what people need. */
 import { loadStackConfig } from "./config/pulumi-stack";
+import { Platform } from "./components/platform";
 
-const { config } = loadStackConfig(__dirname);
+const { config, secrets } = loadStackConfig(__dirname);
+const platform = new Platform("jupyterhub", { config, secrets });
 
-export const namespace = config.cluster.namespace;
-export const hubUrl = `https://${config.ingress.host}`;
+export const hubUrl = platform.hubUrl;
+export const namespace = platform.namespace;
 export const profileSlugs = config.profiles.map((profile) => profile.slug);

@@ -1,0 +1,94 @@
+/**
+ * The public entry: an Ingress for the host with TLS (the existing wildcard certificate in prod,
+ * a generated self-signed one otherwise), long timeouts for kernel websockets and a body size
+ * for notebook uploads.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as tls from "@pulumi/tls";
+import type { PlatformConfig } from "../../config/schema/platform";
+import { NAMES } from "../names";
+import { objectMeta } from "../pod-defaults";
+
+export interface IngressArgs {
+  readonly config: PlatformConfig;
+  readonly namespace: pulumi.Input<string>;
+  readonly proxyPublicServiceName: pulumi.Input<string>;
+}
+
+/** Annotations ingress-nginx understands; other controllers ignore them. */
+export function ingressAnnotations(config: PlatformConfig): Record<string, string> {
+  const timeout = String(config.ingress.timeoutSeconds);
+  return {
+    "nginx.ingress.kubernetes.io/proxy-body-size": config.ingress.proxyBodySize,
+    "nginx.ingress.kubernetes.io/proxy-read-timeout": timeout,
+    "nginx.ingress.kubernetes.io/proxy-send-timeout": timeout,
+    "nginx.ingress.kubernetes.io/ssl-redirect": "true",
+  };
+}
+
+export class PublicIngress extends pulumi.ComponentResource {
+  constructor(name: string, args: IngressArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("gpu-jupyterhub:jupyterhub:Ingress", name, {}, opts);
+    const child = { parent: this };
+    const { config, namespace } = args;
+    const host = config.ingress.host;
+    const tlsSecretName =
+      config.ingress.tls.mode === "existingSecret"
+        ? pulumi.output(config.ingress.tls.secretName)
+        : this.selfSignedCertificate(name, host, namespace);
+    new k8s.networking.v1.Ingress(
+      `${name}-ingress`,
+      {
+        metadata: { ...objectMeta(NAMES.ingress, namespace, "proxy"), annotations: ingressAnnotations(config) },
+        spec: {
+          ingressClassName: config.ingress.className,
+          tls: [{ hosts: [host], secretName: tlsSecretName }],
+          rules: [
+            {
+              host,
+              http: {
+                paths: [
+                  {
+                    path: "/",
+                    pathType: "Prefix",
+                    backend: { service: { name: args.proxyPublicServiceName, port: { name: "http" } } },
+                  },
+                ],
+              },
+            },
+          ],
+        },
+      },
+      child,
+    );
+    this.registerOutputs({});
+  }
+
+  private selfSignedCertificate(name: string, host: string, namespace: pulumi.Input<string>): pulumi.Output<string> {
+    const child = { parent: this };
+    const key = new tls.PrivateKey(`${name}-tls-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, child);
+    const certificate = new tls.SelfSignedCert(
+      `${name}-tls-cert`,
+      {
+        privateKeyPem: key.privateKeyPem,
+        subject: { commonName: host, organization: "JupyterHub (self-signed)" },
+        dnsNames: [host],
+        validityPeriodHours: 24 * 365,
+        earlyRenewalHours: 24 * 30,
+        allowedUses: ["key_encipherment", "digital_signature", "server_auth"],
+      },
+      child,
+    );
+    const secret = new k8s.core.v1.Secret(
+      `${name}-tls`,
+      {
+        metadata: objectMeta(NAMES.selfSignedTlsSecret, namespace, "proxy"),
+        type: "kubernetes.io/tls",
+        stringData: { "tls.crt": certificate.certPem, "tls.key": pulumi.secret(key.privateKeyPem) },
+      },
+      child,
+    );
+    return secret.metadata.name;
+  }
+}

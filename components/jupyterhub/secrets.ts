@@ -1,0 +1,74 @@
+/**
+ * The hub's credentials: generated with @pulumi/random (stored in Pulumi state as secrets) and
+ * handed to pods only through Kubernetes Secrets, never through ConfigMaps, env literals or outputs.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import type { PlatformSecrets } from "../../config/pulumi-stack";
+import type { PlatformConfig } from "../../config/schema/platform";
+import { NAMES } from "../names";
+import { objectMeta } from "../pod-defaults";
+
+/** Keys of Secret `hub`. */
+export const HUB_SECRET_KEYS = {
+  proxyAuthToken: "proxy-auth-token",
+  cookieSecret: "cookie-secret",
+  cryptKey: "crypt-key",
+  oauthClientSecret: "oauth-client-secret",
+  databaseUrl: "database-url",
+} as const;
+
+/** Key of Secret `hub-db`, shared by the hub and PostgreSQL. */
+export const DATABASE_PASSWORD_KEY = "password";
+
+export interface HubSecretsArgs {
+  readonly config: PlatformConfig;
+  readonly secrets: PlatformSecrets;
+  readonly namespace: pulumi.Input<string>;
+}
+
+export class HubSecrets extends pulumi.ComponentResource {
+  readonly hubSecretName: pulumi.Output<string>;
+  readonly databaseSecretName?: pulumi.Output<string>;
+
+  constructor(name: string, args: HubSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("gpu-jupyterhub:jupyterhub:HubSecrets", name, {}, opts);
+    const child = { parent: this };
+    // 32 random bytes as hex: what JupyterHub wants for the cookie secret and the auth-state key.
+    const hex32 = (suffix: string) => new random.RandomBytes(`${name}-${suffix}`, { length: 32 }, child).hex;
+    const oauthClientSecret =
+      args.secrets.oauthClientSecret ?? pulumi.secret("not-set-in-preview: pulumi config set --secret oauthClientSecret");
+    const hub = new k8s.core.v1.Secret(
+      `${name}-hub`,
+      {
+        metadata: objectMeta(NAMES.hubSecret, args.namespace, "hub"),
+        type: "Opaque",
+        stringData: pulumi.secret({
+          [HUB_SECRET_KEYS.proxyAuthToken]: hex32("proxy-auth-token"),
+          [HUB_SECRET_KEYS.cookieSecret]: hex32("cookie-secret"),
+          [HUB_SECRET_KEYS.cryptKey]: hex32("crypt-key"),
+          [HUB_SECRET_KEYS.oauthClientSecret]: oauthClientSecret,
+          ...(args.secrets.databaseUrl ? { [HUB_SECRET_KEYS.databaseUrl]: args.secrets.databaseUrl } : {}),
+        }),
+      },
+      child,
+    );
+    this.hubSecretName = hub.metadata.name;
+
+    if (args.config.database.type === "postgres") {
+      const password = new random.RandomPassword(`${name}-db-password`, { length: 32, special: false }, child);
+      const database = new k8s.core.v1.Secret(
+        `${name}-db`,
+        {
+          metadata: objectMeta(NAMES.hubDatabaseSecret, args.namespace, "hub-db"),
+          type: "Opaque",
+          stringData: pulumi.secret({ [DATABASE_PASSWORD_KEY]: password.result }),
+        },
+        child,
+      );
+      this.databaseSecretName = database.metadata.name;
+    }
+    this.registerOutputs({});
+  }
+}

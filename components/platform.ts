@@ -1,0 +1,65 @@
+/**
+ * The whole platform as one component: every resource is a child of it, built from the one
+ * validated config. Cluster services first (namespace, priorities), then the JupyterHub layer.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { PlatformSecrets } from "../config/pulumi-stack";
+import type { PlatformConfig } from "../config/schema/platform";
+import { podSecurityNamespace } from "./cluster/namespace";
+import { priorityClasses } from "./cluster/priority-classes";
+import { Database } from "./jupyterhub/database";
+import { Hub } from "./jupyterhub/hub";
+import { PublicIngress } from "./jupyterhub/ingress";
+import { Proxy } from "./jupyterhub/proxy";
+import { HubSecrets } from "./jupyterhub/secrets";
+import { UserScheduler } from "./jupyterhub/user-scheduler";
+
+export interface PlatformArgs {
+  readonly config: PlatformConfig;
+  readonly secrets: PlatformSecrets;
+}
+
+export class Platform extends pulumi.ComponentResource {
+  readonly namespace: pulumi.Output<string>;
+  readonly hubUrl: pulumi.Output<string>;
+
+  constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("gpu-jupyterhub:index:Platform", name, {}, opts);
+    const child = { parent: this };
+    const { config } = args;
+
+    // User pods share the namespace with the hub: baseline is enforced, restricted is warned about.
+    const namespaceResource = podSecurityNamespace(`${name}-namespace`, config.cluster.namespace, "baseline", child);
+    const namespace = namespaceResource.metadata.name;
+    const priorities = priorityClasses(`${name}-priority`, config, child);
+    const afterPriorities = { parent: this, dependsOn: [priorities.platform, priorities.users] };
+
+    const secrets = new HubSecrets(`${name}-secrets`, { config, secrets: args.secrets, namespace }, child);
+    if (config.database.type === "postgres" && secrets.databaseSecretName) {
+      new Database(
+        `${name}-database`,
+        { config: config as DatabaseConfig, namespace, databaseSecretName: secrets.databaseSecretName },
+        afterPriorities,
+      );
+    }
+    new Hub(
+      `${name}-hub`,
+      {
+        config,
+        namespace,
+        hubSecretName: secrets.hubSecretName,
+        ...(secrets.databaseSecretName ? { databaseSecretName: secrets.databaseSecretName } : {}),
+      },
+      afterPriorities,
+    );
+    const proxy = new Proxy(`${name}-proxy`, { config, namespace, hubSecretName: secrets.hubSecretName }, afterPriorities);
+    if (config.userScheduler.enabled) new UserScheduler(`${name}-user-scheduler`, { config, namespace }, afterPriorities);
+    new PublicIngress(`${name}-ingress`, { config, namespace, proxyPublicServiceName: proxy.publicServiceName }, child);
+
+    this.namespace = namespace;
+    this.hubUrl = pulumi.output(`https://${config.ingress.host}`);
+    this.registerOutputs({ namespace: this.namespace, hubUrl: this.hubUrl });
+  }
+}
+
+type DatabaseConfig = PlatformConfig & { database: { type: "postgres" } };
