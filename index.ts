@@ -1,6 +1,7 @@
 /** The Pulumi program: load the validated config, build the platform from it, export what people need. */
-import { loadStackConfig } from "./config/pulumi-stack";
+
 import { Platform } from "./components/platform";
+import { loadStackConfig } from "./config/pulumi-stack";
 
 const { config, secrets } = loadStackConfig(__dirname);
 const platform = new Platform("jupyterhub", { config, secrets });

@@ -29,7 +29,12 @@ export class Platform extends pulumi.ComponentResource {
     const { config } = args;
 
     // User pods share the namespace with the hub: baseline is enforced, restricted is warned about.
-    const namespaceResource = podSecurityNamespace(`${name}-namespace`, config.cluster.namespace, "baseline", child);
+    const namespaceResource = podSecurityNamespace(
+      `${name}-namespace`,
+      config.cluster.namespace,
+      "baseline",
+      child,
+    );
     const namespace = namespaceResource.metadata.name;
     const priorities = priorityClasses(`${name}-priority`, config, child);
     const afterPriorities = { parent: this, dependsOn: [priorities.platform, priorities.users] };
@@ -52,9 +57,18 @@ export class Platform extends pulumi.ComponentResource {
       },
       afterPriorities,
     );
-    const proxy = new Proxy(`${name}-proxy`, { config, namespace, hubSecretName: secrets.hubSecretName }, afterPriorities);
-    if (config.userScheduler.enabled) new UserScheduler(`${name}-user-scheduler`, { config, namespace }, afterPriorities);
-    new PublicIngress(`${name}-ingress`, { config, namespace, proxyPublicServiceName: proxy.publicServiceName }, child);
+    const proxy = new Proxy(
+      `${name}-proxy`,
+      { config, namespace, hubSecretName: secrets.hubSecretName },
+      afterPriorities,
+    );
+    if (config.userScheduler.enabled)
+      new UserScheduler(`${name}-user-scheduler`, { config, namespace }, afterPriorities);
+    new PublicIngress(
+      `${name}-ingress`,
+      { config, namespace, proxyPublicServiceName: proxy.publicServiceName },
+      child,
+    );
 
     this.namespace = namespace;
     this.hubUrl = pulumi.output(`https://${config.ingress.host}`);

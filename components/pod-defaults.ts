@@ -19,7 +19,11 @@ export function restrictedContainer(runAsUser: number): k8s.types.input.core.v1.
 }
 
 export function restrictedPod(fsGroup?: number): Input<object> {
-  return { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" }, ...(fsGroup !== undefined ? { fsGroup } : {}) };
+  return {
+    runAsNonRoot: true,
+    seccompProfile: { type: "RuntimeDefault" },
+    ...(fsGroup !== undefined ? { fsGroup } : {}),
+  };
 }
 
 export interface ResourceSpec {

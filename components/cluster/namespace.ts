@@ -28,7 +28,11 @@ export function podSecurityNamespace(
     {
       metadata: {
         name,
-        labels: { "app.kubernetes.io/part-of": "gpu-jupyterhub", "app.kubernetes.io/managed-by": "pulumi", ...podSecurityLabels(enforce, warn) },
+        labels: {
+          "app.kubernetes.io/part-of": "gpu-jupyterhub",
+          "app.kubernetes.io/managed-by": "pulumi",
+          ...podSecurityLabels(enforce, warn),
+        },
       },
     },
     opts,

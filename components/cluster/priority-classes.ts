@@ -18,7 +18,12 @@ export function priorityClasses(name: string, config: PlatformConfig, opts: pulu
       opts,
     );
   return {
-    platform: make("platform", PRIORITY_CLASSES.platform, config.priorityClasses.platform, "JupyterHub platform pods"),
+    platform: make(
+      "platform",
+      PRIORITY_CLASSES.platform,
+      config.priorityClasses.platform,
+      "JupyterHub platform pods",
+    ),
     // Users never preempt each other: a waiting student must not evict a running one.
     users: make("users", PRIORITY_CLASSES.users, config.priorityClasses.users, "JupyterHub user servers"),
   };

@@ -66,7 +66,9 @@ export class Database extends pulumi.ComponentResource {
                     { name: "PGDATA", value: "/var/lib/postgresql/data/pgdata" },
                     {
                       name: "POSTGRES_PASSWORD",
-                      valueFrom: { secretKeyRef: { name: args.databaseSecretName, key: DATABASE_PASSWORD_KEY } },
+                      valueFrom: {
+                        secretKeyRef: { name: args.databaseSecretName, key: DATABASE_PASSWORD_KEY },
+                      },
                     },
                   ],
                   ports: [{ name: "postgres", containerPort: PORTS.postgres }],

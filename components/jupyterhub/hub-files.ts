@@ -30,7 +30,11 @@ export function hubFiles(dir = HUB_FILES_DIR): HubFile[] {
       });
   return walk("")
     .filter((file) => !NOT_MOUNTED.has(file))
-    .map((file) => ({ key: file.replaceAll("/", "__"), path: file, content: readFileSync(path.join(dir, file), "utf8") }));
+    .map((file) => ({
+      key: file.replaceAll("/", "__"),
+      path: file,
+      content: readFileSync(path.join(dir, file), "utf8"),
+    }));
 }
 
 /** A short digest of everything the hub reads, as a pod annotation: a change rolls the hub. */

@@ -21,7 +21,11 @@ export interface HubArgs {
 
 /** KubeSpawner creates and deletes user pods and their claims and watches events; nothing else. */
 export const HUB_RBAC_RULES = [
-  { apiGroups: [""], resources: ["pods", "persistentvolumeclaims"], verbs: ["get", "watch", "list", "create", "delete"] },
+  {
+    apiGroups: [""],
+    resources: ["pods", "persistentvolumeclaims"],
+    verbs: ["get", "watch", "list", "create", "delete"],
+  },
   { apiGroups: [""], resources: ["events"], verbs: ["get", "watch", "list"] },
 ];
 
@@ -62,7 +66,10 @@ export class Hub extends pulumi.ComponentResource {
       `${name}-config`,
       {
         metadata: objectMeta(NAMES.hubConfigMap, namespace, "hub"),
-        data: { [SETTINGS_FILE]: settings, ...Object.fromEntries(files.map((file) => [file.key, file.content])) },
+        data: {
+          [SETTINGS_FILE]: settings,
+          ...Object.fromEntries(files.map((file) => [file.key, file.content])),
+        },
       },
       child,
     );
@@ -114,10 +121,18 @@ export class Hub extends pulumi.ComponentResource {
                     { name: "PYTHONUNBUFFERED", value: "1" },
                     { name: "JUPYTERHUB_SETTINGS", value: `${HUB_CONFIG_DIR}/${SETTINGS_FILE}` },
                     { name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
-                    fromSecret(HUB_SECRET_ENV.proxyAuthToken, args.hubSecretName, HUB_SECRET_KEYS.proxyAuthToken),
+                    fromSecret(
+                      HUB_SECRET_ENV.proxyAuthToken,
+                      args.hubSecretName,
+                      HUB_SECRET_KEYS.proxyAuthToken,
+                    ),
                     fromSecret(HUB_SECRET_ENV.cookieSecret, args.hubSecretName, HUB_SECRET_KEYS.cookieSecret),
                     fromSecret(HUB_SECRET_ENV.cryptKey, args.hubSecretName, HUB_SECRET_KEYS.cryptKey),
-                    fromSecret(HUB_SECRET_ENV.oauthClientSecret, args.hubSecretName, HUB_SECRET_KEYS.oauthClientSecret),
+                    fromSecret(
+                      HUB_SECRET_ENV.oauthClientSecret,
+                      args.hubSecretName,
+                      HUB_SECRET_KEYS.oauthClientSecret,
+                    ),
                     ...databaseEnv,
                   ],
                   ports: [{ name: "http", containerPort: PORTS.hub }],

@@ -9,6 +9,7 @@ import * as tls from "@pulumi/tls";
 import type { PlatformConfig } from "../../config/schema/platform";
 import { NAMES } from "../names";
 import { objectMeta } from "../pod-defaults";
+import { secretValues } from "./secrets";
 
 export interface IngressArgs {
   readonly config: PlatformConfig;
@@ -40,7 +41,10 @@ export class PublicIngress extends pulumi.ComponentResource {
     new k8s.networking.v1.Ingress(
       `${name}-ingress`,
       {
-        metadata: { ...objectMeta(NAMES.ingress, namespace, "proxy"), annotations: ingressAnnotations(config) },
+        metadata: {
+          ...objectMeta(NAMES.ingress, namespace, "proxy"),
+          annotations: ingressAnnotations(config),
+        },
         spec: {
           ingressClassName: config.ingress.className,
           tls: [{ hosts: [host], secretName: tlsSecretName }],
@@ -65,7 +69,11 @@ export class PublicIngress extends pulumi.ComponentResource {
     this.registerOutputs({});
   }
 
-  private selfSignedCertificate(name: string, host: string, namespace: pulumi.Input<string>): pulumi.Output<string> {
+  private selfSignedCertificate(
+    name: string,
+    host: string,
+    namespace: pulumi.Input<string>,
+  ): pulumi.Output<string> {
     const child = { parent: this };
     const key = new tls.PrivateKey(`${name}-tls-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, child);
     const certificate = new tls.SelfSignedCert(
@@ -85,7 +93,7 @@ export class PublicIngress extends pulumi.ComponentResource {
       {
         metadata: objectMeta(NAMES.selfSignedTlsSecret, namespace, "proxy"),
         type: "kubernetes.io/tls",
-        stringData: { "tls.crt": certificate.certPem, "tls.key": pulumi.secret(key.privateKeyPem) },
+        stringData: secretValues({ "tls.crt": certificate.certPem, "tls.key": key.privateKeyPem }),
       },
       child,
     );

@@ -6,7 +6,13 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../../config/schema/platform";
 import { ACCESS_LABELS, labels, NAMES, PORTS, PRIORITY_CLASSES, selectorLabels } from "../names";
-import { containerResources, NOBODY_UID, objectMeta, restrictedContainer, restrictedPod } from "../pod-defaults";
+import {
+  containerResources,
+  NOBODY_UID,
+  objectMeta,
+  restrictedContainer,
+  restrictedPod,
+} from "../pod-defaults";
 import { HUB_SECRET_ENV } from "./hub-settings";
 import { HUB_SECRET_KEYS } from "./secrets";
 
@@ -15,8 +21,6 @@ export interface ProxyArgs {
   readonly namespace: pulumi.Input<string>;
   readonly hubSecretName: pulumi.Input<string>;
 }
-
-
 
 export class Proxy extends pulumi.ComponentResource {
   readonly publicServiceName: pulumi.Output<string>;
@@ -39,7 +43,10 @@ export class Proxy extends pulumi.ComponentResource {
           selector: { matchLabels: selectorLabels("proxy") },
           template: {
             metadata: {
-              labels: labels("proxy", { [ACCESS_LABELS.toHub]: "true", [ACCESS_LABELS.toSingleuser]: "true" }),
+              labels: labels("proxy", {
+                [ACCESS_LABELS.toHub]: "true",
+                [ACCESS_LABELS.toSingleuser]: "true",
+              }),
             },
             spec: {
               priorityClassName: PRIORITY_CLASSES.platform,
@@ -63,7 +70,9 @@ export class Proxy extends pulumi.ComponentResource {
                   env: [
                     {
                       name: HUB_SECRET_ENV.proxyAuthToken,
-                      valueFrom: { secretKeyRef: { name: args.hubSecretName, key: HUB_SECRET_KEYS.proxyAuthToken } },
+                      valueFrom: {
+                        secretKeyRef: { name: args.hubSecretName, key: HUB_SECRET_KEYS.proxyAuthToken },
+                      },
                     },
                   ],
                   ports: [
@@ -102,7 +111,9 @@ export class Proxy extends pulumi.ComponentResource {
         metadata: objectMeta(NAMES.proxyPublicService, namespace, "proxy"),
         spec: {
           type: config.ingress.publicServiceType,
-          ...(isLoadBalancer && config.ingress.loadBalancerIP ? { loadBalancerIP: config.ingress.loadBalancerIP } : {}),
+          ...(isLoadBalancer && config.ingress.loadBalancerIP
+            ? { loadBalancerIP: config.ingress.loadBalancerIP }
+            : {}),
           selector: selectorLabels("proxy"),
           ports: [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }],
         },

@@ -22,6 +22,13 @@ export const HUB_SECRET_KEYS = {
 /** Key of Secret `hub-db`, shared by the hub and PostgreSQL. */
 export const DATABASE_PASSWORD_KEY = "password";
 
+/** Each value marked secret on its own, so the keys stay visible in previews and renders. */
+export function secretValues(
+  values: Record<string, pulumi.Input<string>>,
+): Record<string, pulumi.Output<string>> {
+  return Object.fromEntries(Object.entries(values).map(([key, value]) => [key, pulumi.secret(value)]));
+}
+
 export interface HubSecretsArgs {
   readonly config: PlatformConfig;
   readonly secrets: PlatformSecrets;
@@ -38,13 +45,14 @@ export class HubSecrets extends pulumi.ComponentResource {
     // 32 random bytes as hex: what JupyterHub wants for the cookie secret and the auth-state key.
     const hex32 = (suffix: string) => new random.RandomBytes(`${name}-${suffix}`, { length: 32 }, child).hex;
     const oauthClientSecret =
-      args.secrets.oauthClientSecret ?? pulumi.secret("not-set-in-preview: pulumi config set --secret oauthClientSecret");
+      args.secrets.oauthClientSecret ??
+      pulumi.secret("not-set-in-preview: pulumi config set --secret oauthClientSecret");
     const hub = new k8s.core.v1.Secret(
       `${name}-hub`,
       {
         metadata: objectMeta(NAMES.hubSecret, args.namespace, "hub"),
         type: "Opaque",
-        stringData: pulumi.secret({
+        stringData: secretValues({
           [HUB_SECRET_KEYS.proxyAuthToken]: hex32("proxy-auth-token"),
           [HUB_SECRET_KEYS.cookieSecret]: hex32("cookie-secret"),
           [HUB_SECRET_KEYS.cryptKey]: hex32("crypt-key"),
@@ -57,13 +65,17 @@ export class HubSecrets extends pulumi.ComponentResource {
     this.hubSecretName = hub.metadata.name;
 
     if (args.config.database.type === "postgres") {
-      const password = new random.RandomPassword(`${name}-db-password`, { length: 32, special: false }, child);
+      const password = new random.RandomPassword(
+        `${name}-db-password`,
+        { length: 32, special: false },
+        child,
+      );
       const database = new k8s.core.v1.Secret(
         `${name}-db`,
         {
           metadata: objectMeta(NAMES.hubDatabaseSecret, args.namespace, "hub-db"),
           type: "Opaque",
-          stringData: pulumi.secret({ [DATABASE_PASSWORD_KEY]: password.result }),
+          stringData: secretValues({ [DATABASE_PASSWORD_KEY]: password.result }),
         },
         child,
       );

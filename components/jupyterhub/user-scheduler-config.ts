@@ -10,7 +10,11 @@ import { NAMES } from "../names";
 export function userSchedulerConfig(config: PlatformConfig): string {
   const gpuResources = [
     { name: "nvidia.com/gpu", weight: 1 },
-    ...[...new Set(config.nodes.flatMap((node) => node.mig?.layout.flatMap((group) => Object.keys(group.slices)) ?? []))]
+    ...[
+      ...new Set(
+        config.nodes.flatMap((node) => node.mig?.layout.flatMap((group) => Object.keys(group.slices)) ?? []),
+      ),
+    ]
       .sort()
       .map((slice) => ({ name: `nvidia.com/mig-${slice}`, weight: 1 })),
   ];

@@ -6,7 +6,13 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../../config/schema/platform";
 import { labels, NAMES, PORTS, PRIORITY_CLASSES, selectorLabels } from "../names";
-import { containerResources, NOBODY_UID, objectMeta, restrictedContainer, restrictedPod } from "../pod-defaults";
+import {
+  containerResources,
+  NOBODY_UID,
+  objectMeta,
+  restrictedContainer,
+  restrictedPod,
+} from "../pod-defaults";
 import { checksum } from "./hub-files";
 import { userSchedulerConfig } from "./user-scheduler-config";
 
@@ -15,8 +21,6 @@ export interface UserSchedulerArgs {
   readonly namespace: pulumi.Input<string>;
 }
 
-
-
 export class UserScheduler extends pulumi.ComponentResource {
   constructor(name: string, args: UserSchedulerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gpu-jupyterhub:jupyterhub:UserScheduler", name, {}, opts);
@@ -24,14 +28,21 @@ export class UserScheduler extends pulumi.ComponentResource {
     const { config, namespace } = args;
     const meta = (resourceName: string) => objectMeta(resourceName, namespace, "user-scheduler");
 
-    const account = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: meta(NAMES.userScheduler) }, child);
+    const account = new k8s.core.v1.ServiceAccount(
+      `${name}-sa`,
+      { metadata: meta(NAMES.userScheduler) },
+      child,
+    );
     const subject = { kind: "ServiceAccount", name: account.metadata.name, namespace };
     // The built-in roles match the cluster's scheduler version; copying their rules would go stale.
     for (const builtIn of ["system:kube-scheduler", "system:volume-scheduler"]) {
       new k8s.rbac.v1.ClusterRoleBinding(
         `${name}-${builtIn.replace("system:", "")}`,
         {
-          metadata: { name: `${config.cluster.namespace}-user-scheduler-${builtIn.replace("system:", "")}`, labels: labels("user-scheduler") },
+          metadata: {
+            name: `${config.cluster.namespace}-user-scheduler-${builtIn.replace("system:", "")}`,
+            labels: labels("user-scheduler"),
+          },
           roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: builtIn },
           subjects: [subject],
         },
