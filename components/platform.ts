@@ -10,7 +10,7 @@ import { priorityClasses } from "./cluster/priority-classes";
 import { Database } from "./jupyterhub/database";
 import { Hub } from "./jupyterhub/hub";
 import { PublicIngress } from "./jupyterhub/ingress";
-import { Proxy } from "./jupyterhub/proxy";
+import { HttpProxy } from "./jupyterhub/proxy";
 import { HubSecrets } from "./jupyterhub/secrets";
 import { UserScheduler } from "./jupyterhub/user-scheduler";
 
@@ -57,7 +57,7 @@ export class Platform extends pulumi.ComponentResource {
       },
       afterPriorities,
     );
-    const proxy = new Proxy(
+    const proxy = new HttpProxy(
       `${name}-proxy`,
       { config, namespace, hubSecretName: secrets.hubSecretName },
       afterPriorities,

@@ -22,7 +22,7 @@ export interface ProxyArgs {
   readonly hubSecretName: pulumi.Input<string>;
 }
 
-export class Proxy extends pulumi.ComponentResource {
+export class HttpProxy extends pulumi.ComponentResource {
   readonly publicServiceName: pulumi.Output<string>;
 
   constructor(name: string, args: ProxyArgs, opts?: pulumi.ComponentResourceOptions) {
