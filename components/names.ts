@@ -3,6 +3,7 @@
  * on them (`deployment/hub`, `component=singleuser-server`, pods `jupyter-<user>`, PVCs
  * `claim-<user>`), so they are set explicitly instead of Pulumi's auto-naming.
  */
+import { createHash } from "node:crypto";
 
 export const NAMES = {
   hub: "hub",
@@ -21,10 +22,16 @@ export const NAMES = {
   ingress: "jupyterhub",
   selfSignedTlsSecret: "jupyterhub-tls",
   nfsProvisioner: "nfs-subdir-external-provisioner",
+  /** Cluster-scoped, so named after the provisioner rather than the upstream's generic "nfs-client-…". */
+  nfsProvisionerRunner: "nfs-subdir-external-provisioner-runner",
+  nfsProvisionerLeaderLock: "leader-locking-nfs-subdir-external-provisioner",
   datasetsVolume: "shared-datasets",
   quota: "jupyterhub-quota",
   limitRange: "jupyterhub-limits",
   migConfigMap: "cps-mig-parted-config",
+  devicePluginConfigMap: "cps-device-plugin-config",
+  gpuOperatorRelease: "gpu-operator",
+  defaultDenyPolicy: "default-deny",
   /** KubeSpawner's templates: the pod and the claim of user alice are jupyter-alice and claim-alice. */
   userPodTemplate: "jupyter-{user_server}",
   userClaimTemplate: "claim-{user_server}",
@@ -40,7 +47,38 @@ export const PORTS = {
   schedulerHealth: 10259,
 } as const;
 
-export type Component = "hub" | "proxy" | "user-scheduler" | "singleuser-server" | "hub-db" | "image-puller";
+export type Component =
+  | "hub"
+  | "proxy"
+  | "user-scheduler"
+  | "singleuser-server"
+  | "hub-db"
+  | "image-puller"
+  | "nfs-provisioner";
+
+/**
+ * The provisioner name the NFS StorageClass and the provisioner's PROVISIONER_NAME share; the
+ * upstream default, so PVs made by an earlier manual install stay recognised.
+ */
+export const NFS_PROVISIONER_NAME = "k8s-sigs.io/nfs-subdir-external-provisioner";
+
+/** Where CoreDNS runs: user pods and the hub may query it on port 53, nothing else there. */
+export const DNS_NAMESPACE = "kube-system";
+
+/**
+ * DaemonSet name for the pre-puller of `image`: readable (the repository and tag) and unique (a
+ * hash of the full reference), short enough that pod names derived from it stay valid labels.
+ */
+export function imagePullerName(image: string): string {
+  const lastSegment = image.slice(image.lastIndexOf("/") + 1).split("@")[0] ?? image;
+  const readable = lastSegment
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, 32)
+    .replace(/-+$/, "");
+  return `image-puller-${readable}-${createHash("sha256").update(image).digest("hex").slice(0, 6)}`;
+}
 
 /** The seed's labels (app, component) plus the recommended app.kubernetes.io ones. */
 export function labels(component: Component, extra: Record<string, string> = {}): Record<string, string> {

@@ -1,0 +1,129 @@
+"""JupyterHub's configuration: the hub settings document turned into traits.
+
+Static on purpose: everything that differs between deployments is in the settings JSON
+(components/jupyterhub/hub-settings.ts, mounted from the ConfigMap), and every secret reaches the
+hub as an environment variable that JupyterHub, the proxy client or OAuthenticator read themselves:
+CONFIGPROXY_AUTH_TOKEN, JPY_COOKIE_SECRET, JUPYTERHUB_CRYPT_KEY, OAUTH_CLIENT_SECRET, and
+JUPYTERHUB_DB_PASSWORD or JUPYTERHUB_DB_URL, which only this file reads.
+
+Files are found beside this one, so the same files work from the ConfigMap mount and from the repo.
+"""
+
+import json
+import os
+import sys
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+HERE = Path(os.path.abspath(__file__)).parent  # not resolve(): ConfigMap files are symlinks into ..data/
+sys.path.insert(0, str(HERE))
+
+from profile_access import check_spawn_request, user_access, visible_profiles  # noqa: E402
+
+c = get_config()  # noqa: F821 (traitlets provides it)
+
+SETTINGS_PATH = Path(os.environ.get("JUPYTERHUB_SETTINGS", "/usr/local/etc/jupyterhub/settings.json"))
+settings = json.loads(SETTINGS_PATH.read_text(encoding="utf-8"))
+hub, auth, culler = settings["hub"], settings["auth"], settings["culler"]
+PROFILES = settings["profiles"]
+ADMIN_GROUPS = frozenset(auth["admin_groups"])
+
+
+def database_url(database: dict) -> str:
+    # JUPYTERHUB_DB_URL is the external database's URL; set with a postgres database, it wins (tests use sqlite).
+    url = os.environ.get("JUPYTERHUB_DB_URL")
+    if url:
+        return url
+    if database["type"] != "postgres":
+        raise SystemExit("database.type is 'external' but JUPYTERHUB_DB_URL is not set")
+    password = os.environ.get("JUPYTERHUB_DB_PASSWORD")
+    if not password:
+        raise SystemExit("database.type is 'postgres' but JUPYTERHUB_DB_PASSWORD is not set")
+    user = quote(database["user"], safe="")
+    return (f"postgresql+psycopg2://{user}:{quote(password, safe='')}"
+            f"@{database['host']}:{database['port']}/{database['name']}")
+
+
+# --- hub and proxy ---
+c.JupyterHub.hub_bind_url = hub["bind_url"]
+c.JupyterHub.hub_connect_url = hub["connect_url"]
+c.JupyterHub.log_level = hub["log_level"]
+c.JupyterHub.concurrent_spawn_limit = hub["concurrent_spawn_limit"]
+c.JupyterHub.active_server_limit = hub["active_server_limit"] or 0
+c.JupyterHub.cleanup_servers = False  # user pods and the proxy outlive a hub restart or upgrade
+c.JupyterHub.db_url = database_url(settings["database"])
+# A refused spawn (check_profile below) answers the API request only while the hub still waits for
+# the spawn; z2jh's slow_spawn_timeout=0 would answer 202 and bury the refusal in the progress events.
+c.JupyterHub.tornado_settings = {"slow_spawn_timeout": 10}
+c.ConfigurableHTTPProxy.should_start = False  # CHP runs in its own Deployment
+c.ConfigurableHTTPProxy.api_url = settings["proxy"]["api_url"]
+
+# --- sign-in: Authentik over OAuth2; the groups claim decides who may sign in and who is admin ---
+# JUPYTERHUB_TEST_AUTHENTICATOR (module.Class) lets the tests stand in for Authentik; never set in production.
+c.JupyterHub.authenticator_class = os.environ.get("JUPYTERHUB_TEST_AUTHENTICATOR") or "generic-oauth"
+oauth = c.GenericOAuthenticator
+oauth.login_service = "Authentik"
+oauth.client_id = auth["client_id"]
+oauth.authorize_url = auth["authorize_url"]
+oauth.token_url = auth["token_url"]
+oauth.userdata_url = auth["userdata_url"]
+oauth.oauth_callback_url = auth["callback_url"]
+oauth.scope = list(auth["scope"])
+oauth.username_claim = auth["username_claim"]
+oauth.manage_groups = True
+oauth.auth_state_groups_key = auth["auth_state_groups_key"]
+oauth.allowed_groups = set(auth["allowed_groups"])
+oauth.admin_groups = set(ADMIN_GROUPS)
+if auth["logout_redirect_url"]:
+    oauth.logout_redirect_url = auth["logout_redirect_url"]
+c.Authenticator.admin_users = set(hub["admin_users"])
+c.Authenticator.enable_auth_state = True
+
+
+# --- spawner: the settings' defaults, then the profile the user picked ---
+def profile_list(spawner) -> list[dict]:
+    return visible_profiles(PROFILES, *user_access(spawner.user, ADMIN_GROUPS))
+
+
+def check_profile(spawner) -> None:
+    """Refuse a profile the user may not use, or a bad custom image, before KubeSpawner creates anything."""
+    check_spawn_request(spawner.user_options or {}, profile_list(spawner), spawner.user.name)
+
+
+c.JupyterHub.spawner_class = "kubespawner.KubeSpawner"
+for key, value in settings["spawner"].items():
+    setattr(c.KubeSpawner, key, value)
+c.KubeSpawner.profile_list = profile_list
+c.KubeSpawner.pre_spawn_hook = check_profile
+c.KubeSpawner.additional_profile_form_template_paths = [str(HERE / "templates")]
+
+# --- culling: the hub-wide idle culler, plus each profile's own idle timeout and maximum runtime ---
+# The services talk to the hub in the same pod: through the hub Service, NetworkPolicy would apply.
+hub_port = urlsplit(hub["bind_url"]).port or 8081
+api_url = f"http://127.0.0.1:{hub_port}/hub/api"
+CULLER_SCOPES = ["list:users", "read:users:activity", "read:servers", "delete:servers"]
+c.JupyterHub.services = []
+c.JupyterHub.load_roles = []
+if culler["enabled"]:
+    # `=true` on flags: idle-culler 1.x (tornado options) takes it, and 2.x requires it.
+    idle_culler = [sys.executable, "-m", "jupyterhub_idle_culler", f"--url={api_url}",
+                   f"--timeout={culler['timeout']}", f"--cull-every={culler['every']}",
+                   f"--concurrency={culler['concurrency']}"]
+    if culler["max_age"]:
+        idle_culler.append(f"--max-age={culler['max_age']}")
+    if culler["remove_named_servers"]:
+        idle_culler.append("--remove-named-servers=true")
+    if culler["users"]:
+        idle_culler.append("--cull-users=true")
+    c.JupyterHub.services.append({"name": "jupyterhub-idle-culler", "command": idle_culler})
+    c.JupyterHub.load_roles.append({
+        "name": "jupyterhub-idle-culler",
+        "scopes": CULLER_SCOPES + (["admin:users"] if culler["users"] else []),
+        "services": ["jupyterhub-idle-culler"],
+    })
+    if any(p.get("idle_timeout") or p.get("max_runtime") for p in PROFILES):
+        profile_culler = [sys.executable, str(HERE / "profile_culler.py"), f"--url={api_url}",
+                          f"--settings={SETTINGS_PATH}", "--every=60"]
+        c.JupyterHub.services.append({"name": "profile-culler", "command": profile_culler})
+        c.JupyterHub.load_roles.append({"name": "profile-culler", "scopes": CULLER_SCOPES,
+                                        "services": ["profile-culler"]})

@@ -1,0 +1,124 @@
+"""Who may start which notebook profile: the one rule behind the spawn page and the spawn check.
+
+Works on the settings document's `profiles` (components/jupyterhub/profile-settings.ts) and has no
+hub state, so it is tested without a hub. The spawn page only hides what a user may not start;
+`check_spawn_request` is what enforces it, because a REST call can name any profile.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from tornado import web
+
+Profile = Mapping[str, Any]
+
+
+class SpawnRefused(web.HTTPError):
+    """A spawn request the user may not make. An HTTPError, so the hub answers the request with
+    this status and message instead of logging a traceback (jupyterhub/user.py, User.spawn)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        # "%s" keeps a '%' in a user-supplied image name from being read as a format string.
+        super().__init__(status, "%s", message)
+        self.message = message
+
+
+def user_access(user: Any, admin_groups: Iterable[str]) -> tuple[set[str], bool]:
+    """The user's group names and whether they count as an admin (admin flag or an admin group)."""
+    groups = {group.name for group in user.groups}
+    return groups, bool(user.admin) or bool(groups & set(admin_groups))
+
+
+def may_use(profile: Profile, groups: set[str], is_admin: bool) -> bool:
+    return is_admin or bool(groups & set(profile["groups"]))
+
+
+def visible_profiles(profiles: Iterable[Profile], groups: set[str], is_admin: bool) -> list[dict[str, Any]]:
+    """KubeSpawner's `profile_list` for this user: only the profiles their groups allow."""
+    return [kubespawner_profile(p) for p in profiles if may_use(p, groups, is_admin)]
+
+
+def kubespawner_profile(profile: Profile) -> dict[str, Any]:
+    # Deep copies: KubeSpawner merges override dicts into its traits in place.
+    entry: dict[str, Any] = {
+        "slug": profile["slug"],
+        "display_name": profile["display_name"],
+        "description": profile["description"],
+        "summary": profile["summary"],
+        "default": profile["default"],
+        "kubespawner_override": copy.deepcopy(dict(profile["kubespawner_override"])),
+    }
+    if "custom_image" in profile:
+        entry["profile_options"] = custom_image_options(profile["custom_image"])
+    return entry
+
+
+def custom_image_options(custom: Mapping[str, Any]) -> dict[str, Any]:
+    """The admins' profile options: any image matching the pattern, and 0..max_gpus full GPUs."""
+    default_image = custom["default_image"]
+    gpus: dict[str, Any] = {"0": {"display_name": "No GPU", "default": True, "kubespawner_override": {}}}
+    for count in range(1, custom["max_gpus"] + 1):
+        gpus[str(count)] = {
+            "display_name": f"{count}× GPU",
+            "kubespawner_override": copy.deepcopy(custom["gpu_overrides"][str(count)]),
+        }
+    return {
+        "image": {
+            "display_name": "Image",
+            # Keyed "default", not by the image, so saved user_options survive a bump of the default tag.
+            "choices": {
+                "default": {
+                    "display_name": default_image,
+                    "default": True,
+                    "kubespawner_override": {"image": default_image},
+                }
+            },
+            "unlisted_choice": {
+                "enabled": True,
+                "display_name": "Image (registry/repository:tag)",
+                "validation_regex": custom["image_pattern"],
+                "validation_message": "An image reference such as registry.example.org/course/image:2025-11",
+                "kubespawner_override": {"image": "{value}"},
+            },
+        },
+        "gpus": {"display_name": "GPUs", "choices": gpus},
+    }
+
+
+def check_spawn_request(options: Mapping[str, Any], allowed: list[dict[str, Any]], user_name: str) -> None:
+    """Refuse a spawn the user may not make, before anything is created.
+
+    `allowed` is the user's `visible_profiles`. KubeSpawner would also refuse an unknown slug, but
+    only inside start(), as a 500 with a traceback; an unknown choice it reports as a KeyError.
+    """
+    if not allowed:
+        raise SpawnRefused(403, f"No notebook profile is available to {user_name}: ask to be added to a course group.")
+    slug = options.get("profile")
+    if slug in (None, ""):
+        return  # KubeSpawner starts the default of `allowed`
+    profile = next((p for p in allowed if p["slug"] == slug), None)
+    if profile is None:
+        names = ", ".join(p["slug"] for p in allowed)
+        raise SpawnRefused(403, f"Profile '{slug}' is not available to {user_name}. Available profiles: {names}.")
+    for name, option in profile.get("profile_options", {}).items():
+        check_option(profile["slug"], name, option, options)
+
+
+def check_option(slug: str, name: str, option: Mapping[str, Any], options: Mapping[str, Any]) -> None:
+    free_text = options.get(f"{name}--unlisted-choice")
+    choice = options.get(name)
+    if free_text not in (None, ""):
+        unlisted = option.get("unlisted_choice", {})
+        if not unlisted.get("enabled"):
+            raise SpawnRefused(400, f"Option '{name}' of profile '{slug}' takes no free text.")
+        # fullmatch and ASCII: `$` would accept a trailing newline, and `\w` any Unicode letter.
+        if not isinstance(free_text, str) or not re.fullmatch(unlisted["validation_regex"], free_text, re.ASCII):
+            raise SpawnRefused(400, f"'{free_text}' is not a valid {option['display_name'].lower()} for '{slug}': "
+                                    f"{unlisted.get('validation_message', 'it does not match the allowed pattern')}.")
+    elif choice not in (None, "") and (not isinstance(choice, str) or choice not in option["choices"]):
+        choices = ", ".join(option["choices"])
+        raise SpawnRefused(400, f"Option '{name}' of profile '{slug}' must be one of {choices}, not '{choice}'.")

@@ -1,0 +1,105 @@
+/**
+ * npm run capacity -- [--stack NAME] [--scenario slug=N,...] [--order scarcest|listed] [--json]
+ * How many users of each profile fit at once, and how a class scenario plays out.
+ */
+import { namespaceOverhead } from "../capacity/overhead";
+import {
+  type ProfileCapacity,
+  profileCapacities,
+  runScenario,
+  type ScenarioOrder,
+  type ScenarioResult,
+} from "../capacity/plan";
+import { formatBytes, formatCores } from "../config/quantity";
+import type { PlatformConfig } from "../config/schema/platform";
+import { collectPlatform } from "../render/collect";
+import type { KubeObject } from "../render/objects";
+import { fail, loadOrExit, parseCommandLine, runCommand } from "./cli";
+import { table } from "./summary";
+
+const USAGE =
+  "usage: npm run capacity -- [--stack NAME] [--profiles DIR] [--scenario slug=N,slug=N] [--order scarcest|listed] [--json]";
+
+export function parseScenario(text: string, config: PlatformConfig): Record<string, number> {
+  const counts: Record<string, number> = {};
+  const slugs = config.profiles.map((profile) => profile.slug);
+  for (const part of text.split(",").filter(Boolean)) {
+    const match = /^([a-z0-9-]+)=(\d+)$/.exec(part.trim());
+    if (!match) fail(`--scenario: "${part}" is not slug=COUNT (e.g. cpu-default=100)\n${USAGE}`);
+    const [, slug, count] = match as unknown as [string, string, string];
+    if (!slugs.includes(slug)) fail(`--scenario: no profile "${slug}"; profiles: ${slugs.join(", ")}`);
+    counts[slug] = (counts[slug] ?? 0) + Number(count);
+  }
+  return counts;
+}
+
+function capacityTable(rows: readonly ProfileCapacity[]): string {
+  return table([
+    ["profile", "users at once", "limited by", "per node"],
+    ...rows.map((row) => [
+      row.slug,
+      String(row.users),
+      row.limit,
+      Object.entries(row.perNode)
+        .map(([node, count]) => `${node}: ${count}`)
+        .join(", ") || "—",
+    ]),
+  ]);
+}
+
+function scenarioTable(result: ScenarioResult): string {
+  return table([
+    ["profile", "requested", "started", "waiting", "why they wait"],
+    ...result.rows.map((row) => [
+      row.slug,
+      String(row.requested),
+      String(row.started),
+      String(row.waiting),
+      row.limit ?? "",
+    ]),
+    ["total", String(result.started + result.waiting), String(result.started), String(result.waiting), ""],
+  ]);
+}
+
+runCommand(async () => {
+  const { values } = parseCommandLine(USAGE, {
+    stack: { type: "string", default: "prod" },
+    profiles: { type: "string" },
+    scenario: { type: "string" },
+    order: { type: "string", default: "scarcest" },
+    json: { type: "boolean", default: false },
+  });
+  if (values.help) return void console.log(USAGE);
+  const order = values.order as string;
+  if (order !== "scarcest" && order !== "listed") fail(`--order must be "scarcest" or "listed"\n${USAGE}`);
+  const { config } = loadOrExit(values.stack as string, values.profiles as string | undefined);
+  const objects = (await collectPlatform(config))
+    .filter((r) => r.type.startsWith("kubernetes:"))
+    .map((r) => r.inputs as KubeObject);
+  const overhead = namespaceOverhead(config, objects);
+  const capacities = profileCapacities(config, overhead);
+  const scenario = values.scenario
+    ? runScenario(config, parseScenario(values.scenario as string, config), overhead, order as ScenarioOrder)
+    : undefined;
+  if (values.json) {
+    process.stdout.write(
+      `${JSON.stringify({ overhead: overhead.quota, profiles: capacities, scenario, order }, null, 2)}\n`,
+    );
+    return;
+  }
+  const q = overhead.quota;
+  console.log(
+    `Stack "${values.stack}": ${config.nodes.length} nodes, quota ${config.quota.requestsCpu} CPU / ${config.quota.requestsMemory} / ${config.quota.gpus} GPUs / ${config.quota.persistentVolumeClaims} claims`,
+  );
+  console.log(
+    `The platform's own pods and claims take ${formatCores(q.cpu ?? 0)} CPU, ${formatBytes(q.memory ?? 0)} and ${q.persistentvolumeclaims ?? 0} claims of the quota.\n`,
+  );
+  console.log("Users of one profile at once (each profile alone):");
+  console.log(capacityTable(capacities));
+  if (scenario) {
+    console.log(
+      `\nScenario (${order === "scarcest" ? "scarcest resources placed first" : "in the order listed"}):`,
+    );
+    console.log(scenarioTable(scenario));
+  }
+});
