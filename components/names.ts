@@ -93,6 +93,12 @@ export function labels(component: Component, extra: Record<string, string> = {})
   };
 }
 
+/** Labels for objects that belong to the platform but to no JupyterHub component (namespaces, configs). */
+export const PLATFORM_LABELS = {
+  "app.kubernetes.io/part-of": "gpu-jupyterhub",
+  "app.kubernetes.io/managed-by": "pulumi",
+} as const;
+
 /** The stable subset used in selectors (selectors must never change on an upgrade). */
 export function selectorLabels(component: Component): Record<string, string> {
   return { app: "jupyterhub", component };

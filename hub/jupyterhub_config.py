@@ -95,6 +95,9 @@ for key, value in settings["spawner"].items():
     setattr(c.KubeSpawner, key, value)
 c.KubeSpawner.profile_list = profile_list
 c.KubeSpawner.pre_spawn_hook = check_profile
+# KubeSpawner 7.0 applies user_options itself in start(); without a hook JupyterHub 5.3+ warns at
+# every spawn that they were "unhandled", which reads as if profiles were ignored.
+c.KubeSpawner.apply_user_options = lambda spawner, user_options: None
 c.KubeSpawner.additional_profile_form_template_paths = [str(HERE / "templates")]
 
 # --- culling: the hub-wide idle culler, plus each profile's own idle timeout and maximum runtime ---
@@ -122,6 +125,7 @@ if culler["enabled"]:
         "services": ["jupyterhub-idle-culler"],
     })
     if any(p.get("idle_timeout") or p.get("max_runtime") for p in PROFILES):
+        # Every minute: the limits are 30 minutes and more, and one user list a minute costs the hub little.
         profile_culler = [sys.executable, str(HERE / "profile_culler.py"), f"--url={api_url}",
                           f"--settings={SETTINGS_PATH}", "--every=60"]
         c.JupyterHub.services.append({"name": "profile-culler", "command": profile_culler})

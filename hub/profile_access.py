@@ -25,6 +25,7 @@ class SpawnRefused(web.HTTPError):
         # "%s" keeps a '%' in a user-supplied image name from being read as a format string.
         super().__init__(status, "%s", message)
         self.message = message
+        self.jupyterhub_message = message  # what the spawn page shows, instead of "HTTP 403: error (...)"
 
 
 def user_access(user: Any, admin_groups: Iterable[str]) -> tuple[set[str], bool]:

@@ -13,6 +13,8 @@ import argparse
 import json
 import logging
 import os
+import signal
+import sys
 import time
 import urllib.request
 from collections.abc import Iterable, Iterator, Mapping
@@ -111,6 +113,10 @@ def main() -> None:
     with open(args.settings, encoding="utf-8") as file:
         profiles = json.load(file)["profiles"]
     hub = Hub(args.url, os.environ["JUPYTERHUB_API_TOKEN"])
+    # The hub stops its services with SIGINT, then SIGTERM; exit at once even where SIGINT was
+    # inherited as ignored (a shell's background job), instead of holding up the hub's shutdown.
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop_signal, lambda *_: sys.exit(0))
     while True:
         try:
             cull_once(hub, profiles)

@@ -72,5 +72,10 @@ export const storageSchema = z
     provisionerImage: pinnedImage
       .default("registry.k8s.io/sig-storage/nfs-subdir-external-provisioner:v4.0.2")
       .describe("nfs-subdir-external-provisioner image."),
+    provisionerNamespace: dnsLabel
+      .default("nfs-provisioner")
+      .describe(
+        "Namespace of the NFS provisioner: its own, because it runs as root (Pod Security baseline, not restricted).",
+      ),
   })
   .describe("Storage.");

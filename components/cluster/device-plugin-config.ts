@@ -1,0 +1,43 @@
+/**
+ * The device plugin's configs for time-slicing: one key per distinct replica count, selected per
+ * node by the label `nvidia.com/device-plugin.config`, and a `default` key for every other node.
+ * Every key says `migStrategy: mixed`, so a key never turns MIG off on a node that uses it
+ * (research/gpu-nfs.md §6). Nothing is rendered when no node shares its GPUs.
+ */
+import type { NodeSpec } from "../../config/schema/nodes";
+import type { PlatformConfig } from "../../config/schema/platform";
+
+export const DEVICE_PLUGIN_CONFIG_LABEL = "nvidia.com/device-plugin.config";
+/** The key nodes without the label use: whole GPUs, no sharing. */
+export const DEVICE_PLUGIN_DEFAULT = "default";
+
+/** The config key a time-sliced node selects, e.g. "time-slicing-4"; undefined for other nodes. */
+export function timeSlicingConfigName(node: NodeSpec): string | undefined {
+  const replicas = node.gpu?.timeSlicing?.replicas;
+  return replicas === undefined ? undefined : `time-slicing-${replicas}`;
+}
+
+function pluginConfig(replicas?: number): string {
+  const lines = ["version: v1", "flags:", "  migStrategy: mixed"];
+  if (replicas !== undefined) {
+    lines.push(
+      "sharing:",
+      "  timeSlicing:",
+      "    resources:",
+      "      - name: nvidia.com/gpu",
+      `        replicas: ${replicas}`,
+    );
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/** ConfigMap data (key → device plugin config), or undefined when no node uses time-slicing. */
+export function devicePluginConfigs(config: PlatformConfig): Record<string, string> | undefined {
+  const data: Record<string, string> = {};
+  for (const node of config.nodes) {
+    const name = timeSlicingConfigName(node);
+    if (name) data[name] = pluginConfig(node.gpu?.timeSlicing?.replicas);
+  }
+  if (Object.keys(data).length === 0) return undefined;
+  return { [DEVICE_PLUGIN_DEFAULT]: pluginConfig(), ...data };
+}
