@@ -69,7 +69,9 @@ function fileNameOf(componentType: string): string {
 /** Groups objects by the component that owns them (the longest component name that prefixes theirs). */
 export function renderFiles(resources: readonly CollectedResource[]): RenderedFile[] {
   const components = resources
-    .filter((resource) => !resource.type.startsWith("kubernetes:") && resource.type.startsWith("gpu-jupyterhub:"))
+    .filter(
+      (resource) => !resource.type.startsWith("kubernetes:") && resource.type.startsWith("gpu-jupyterhub:"),
+    )
     .sort((a, b) => b.name.length - a.name.length);
   const files = new Map<string, { objects: KubeObject[]; charts: ChartReference[] }>();
   const fileFor = (name: string) => {

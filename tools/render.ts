@@ -41,7 +41,9 @@ if (require.main === module) {
     if (values.help) return void console.log(USAGE);
     const stack = values.stack as string;
     const { config } = loadOrExit(stack, values.profiles as string | undefined);
-    const outDir = path.resolve((values.out as string | undefined) ?? path.join(PROJECT_ROOT, ".work", "render", stack));
+    const outDir = path.resolve(
+      (values.out as string | undefined) ?? path.join(PROJECT_ROOT, ".work", "render", stack),
+    );
     const written = await renderToDirectory(config, outDir);
     console.log(`rendered stack "${stack}" into ${displayPath(outDir)}/: ${written.join(", ")}`);
   });
