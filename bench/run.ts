@@ -2,14 +2,17 @@
  * npm run bench: prints the figures the issues set targets for. Timings are medians of repeated
  * in-process runs after a warm-up; the machine (2 cores) and its load are printed with them.
  */
+import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { loadPlatformConfig, loadPlatformConfigFromText } from "../config/load";
+import { collectPlatform } from "../render/collect";
+import { renderFiles } from "../render/manifests";
 import { PROJECT_ROOT } from "../tools/cli";
 import { table } from "../tools/summary";
 import { generatedProfiles, generatedStack } from "./generate";
-import { medianMs, verdict } from "./timing";
+import { medianMs, medianMsAsync, verdict } from "./timing";
 
 function benchConfig(): void {
   const prodStack = path.join(PROJECT_ROOT, "Pulumi.prod.yaml");
@@ -41,7 +44,33 @@ function benchConfig(): void {
   );
 }
 
-function main(): void {
+async function benchRender(): Promise<void> {
+  const { config } = loadPlatformConfig({ stackFile: path.join(PROJECT_ROOT, "Pulumi.prod.yaml") });
+  if (!config) throw new Error("prod config does not load");
+  let resources = 0;
+  const programMs = await medianMsAsync(5, async () => {
+    resources = (await collectPlatform(config)).length;
+  });
+  console.log(
+    `program: evaluate the Platform under mocks (prod): ${programMs.toFixed(0)} ms, ${resources} resources registered (target < 1500 ms: ${verdict(programMs, 1500)})`,
+  );
+  const tsx = path.join(PROJECT_ROOT, "node_modules", ".bin", "tsx");
+  const out = path.join(PROJECT_ROOT, ".work", "bench-render");
+  const commandMs = await medianMsAsync(3, async () => {
+    execFileSync(tsx, [path.join(PROJECT_ROOT, "tools", "render.ts"), "--out", out], { stdio: "ignore" });
+  });
+  console.log(`render: npm run render (prod), whole command: ${commandMs.toFixed(0)} ms (target < 3000 ms: ${verdict(commandMs, 3000)})`);
+  const large = loadPlatformConfigFromText(generatedStack(200), generatedProfiles(1000));
+  if (!large.config) throw new Error("generated config is invalid");
+  const largeConfig = large.config;
+  let largeFiles = 0;
+  const largeMs = await medianMsAsync(3, async () => {
+    largeFiles = renderFiles(await collectPlatform(largeConfig)).length;
+  });
+  console.log(`render: generated 1,000 profiles + 200 nodes, in-process: ${largeMs.toFixed(0)} ms (${largeFiles} files)`);
+}
+
+async function main(): Promise<void> {
   console.log(
     `machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, load ${os.loadavg()[0]?.toFixed(2)}, node ${process.version}`,
   );
@@ -50,6 +79,10 @@ function main(): void {
     `prod: ${profileCount} profile files, stack file ${readFileSync(path.join(PROJECT_ROOT, "Pulumi.prod.yaml")).length} bytes`,
   );
   benchConfig();
+  await benchRender();
 }
 
-main();
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
