@@ -59,7 +59,9 @@ async function benchRender(): Promise<void> {
   const commandMs = await medianMsAsync(3, async () => {
     execFileSync(tsx, [path.join(PROJECT_ROOT, "tools", "render.ts"), "--out", out], { stdio: "ignore" });
   });
-  console.log(`render: npm run render (prod), whole command: ${commandMs.toFixed(0)} ms (target < 3000 ms: ${verdict(commandMs, 3000)})`);
+  console.log(
+    `render: npm run render (prod), whole command: ${commandMs.toFixed(0)} ms (target < 3000 ms: ${verdict(commandMs, 3000)})`,
+  );
   const large = loadPlatformConfigFromText(generatedStack(200), generatedProfiles(1000));
   if (!large.config) throw new Error("generated config is invalid");
   const largeConfig = large.config;
@@ -67,7 +69,9 @@ async function benchRender(): Promise<void> {
   const largeMs = await medianMsAsync(3, async () => {
     largeFiles = renderFiles(await collectPlatform(largeConfig)).length;
   });
-  console.log(`render: generated 1,000 profiles + 200 nodes, in-process: ${largeMs.toFixed(0)} ms (${largeFiles} files)`);
+  console.log(
+    `render: generated 1,000 profiles + 200 nodes, in-process: ${largeMs.toFixed(0)} ms (${largeFiles} files)`,
+  );
 }
 
 async function main(): Promise<void> {

@@ -75,7 +75,7 @@ export function imagePullerName(image: string): string {
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, "-")
     .replace(/^-+|-+$/g, "")
-    .slice(0, 32)
+    .slice(0, 40)
     .replace(/-+$/, "");
   return `image-puller-${readable}-${createHash("sha256").update(image).digest("hex").slice(0, 6)}`;
 }

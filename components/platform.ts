@@ -1,12 +1,18 @@
 /**
  * The whole platform as one component: every resource is a child of it, built from the one
- * validated config. Cluster services first (namespace, priorities), then the JupyterHub layer.
+ * validated config. Cluster services first (namespace, priorities, GPU Operator, NFS storage,
+ * quotas, network policies, image pre-pullers), then the JupyterHub layer.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformSecrets } from "../config/pulumi-stack";
 import type { PlatformConfig } from "../config/schema/platform";
+import { GpuOperator } from "./cluster/gpu-operator";
+import { ImagePrePuller } from "./cluster/image-prepuller";
 import { podSecurityNamespace } from "./cluster/namespace";
+import { NetworkPolicies } from "./cluster/network-policies";
+import { NfsStorage } from "./cluster/nfs-storage";
 import { priorityClasses } from "./cluster/priority-classes";
+import { Quotas } from "./cluster/quotas";
 import { Database } from "./jupyterhub/database";
 import { Hub } from "./jupyterhub/hub";
 import { PublicIngress } from "./jupyterhub/ingress";
@@ -38,6 +44,13 @@ export class Platform extends pulumi.ComponentResource {
     const namespace = namespaceResource.metadata.name;
     const priorities = priorityClasses(`${name}-priority`, config, child);
     const afterPriorities = { parent: this, dependsOn: [priorities.platform, priorities.users] };
+
+    if (config.gpuOperator.enabled) new GpuOperator(`${name}-gpu-operator`, { config }, child);
+    new NfsStorage(`${name}-storage`, { config, hubNamespace: namespace }, afterPriorities);
+    new Quotas(`${name}-quotas`, { config, namespace }, child);
+    new NetworkPolicies(`${name}-network-policies`, { config, namespace }, child);
+    if (config.prePull.enabled)
+      new ImagePrePuller(`${name}-prepuller`, { config, namespace }, afterPriorities);
 
     const secrets = new HubSecrets(`${name}-secrets`, { config, secrets: args.secrets, namespace }, child);
     if (config.database.type === "postgres" && secrets.databaseSecretName) {

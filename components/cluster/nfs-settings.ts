@@ -26,7 +26,9 @@ export function datasetsNfsServer(config: PlatformConfig): string {
  * provisioner too old to know `onDelete` falls back to the same or a safer outcome (archive).
  * None of them runs with reclaimPolicy Retain, the default: then the directory is never touched.
  */
-export function storageClassParameters(onDelete: PlatformConfig["storage"]["storageClass"]["onDelete"]) {
+export function storageClassParameters(
+  onDelete: PlatformConfig["storage"]["storageClass"]["onDelete"],
+): Record<string, string> {
   switch (onDelete) {
     case "retain":
       return { onDelete: "retain", archiveOnDelete: "true" };

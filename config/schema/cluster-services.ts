@@ -12,7 +12,7 @@ export const gpuOperatorSchema = z
         version: z
           .string()
           .regex(/^v?\d+\.\d+\.\d+$/, { message: 'must be a pinned chart version such as "v25.3.4"' })
-          .default("v25.3.4"),
+          .default("v26.3.3"),
         repository: z.string().default("https://helm.ngc.nvidia.com/nvidia").describe("Helm repository URL."),
         localPath: z
           .string()

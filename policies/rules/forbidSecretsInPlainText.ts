@@ -1,5 +1,5 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
-import { containersOf, podSpecOf, type Props, TYPES, workloadName } from "../lib/workloads";
+import { containersOf, type Props, podSpecOf, TYPES, workloadName } from "../lib/workloads";
 
 /** Values shorter than this are too likely to occur by chance (ports, "true"). */
 const MIN_SECRET_LENGTH = 8;

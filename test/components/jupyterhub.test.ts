@@ -207,7 +207,10 @@ describe("JupyterHub components", () => {
     assert.match(config, /type: MostAllocated/);
     assert.match(config, /resourceName: user-scheduler-lock/);
     assert.match(config, /name: nvidia.com\/mig-1g.5gb/);
-    const roles = prod.all("ClusterRoleBinding").map((binding) => binding.roleRef.name);
+    const roles = prod
+      .all("ClusterRoleBinding")
+      .filter((binding) => binding.metadata.labels?.component === "user-scheduler")
+      .map((binding) => binding.roleRef.name);
     assert.deepEqual(roles.sort(), ["system:kube-scheduler", "system:volume-scheduler"]);
     assert.equal(prod.get("PodDisruptionBudget", "user-scheduler").spec.maxUnavailable, 1);
   });

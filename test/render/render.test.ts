@@ -23,11 +23,19 @@ function documents(file: string) {
 
 describe("npm run render", () => {
   test("writes one file per component, each in apply order", () => {
-    const files = readdirSync(outDir).filter((file) => file.endsWith(".yaml") && !file.endsWith(".chart.yaml"));
-    assert.ok(files.includes("hub.yaml") && files.includes("http-proxy.yaml") && files.includes("user-scheduler.yaml"));
+    const files = readdirSync(outDir).filter(
+      (file) => file.endsWith(".yaml") && !file.endsWith(".chart.yaml"),
+    );
+    assert.ok(
+      files.includes("hub.yaml") && files.includes("proxy.yaml") && files.includes("user-scheduler.yaml"),
+    );
     for (const file of files) {
       const ranks = documents(file).map((object) => applyRank(object.kind));
-      assert.deepEqual(ranks, [...ranks].sort((a, b) => a - b), `${file} is in apply order`);
+      assert.deepEqual(
+        ranks,
+        [...ranks].sort((a, b) => a - b),
+        `${file} is in apply order`,
+      );
     }
   });
 
