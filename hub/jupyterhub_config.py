@@ -30,7 +30,7 @@ ADMIN_GROUPS = frozenset(auth["admin_groups"])
 
 
 def database_url(database: dict) -> str:
-    # JUPYTERHUB_DB_URL is the external database's URL; set with a postgres database, it wins (tests use sqlite).
+    # The external database's URL; set beside a postgres database it wins, so tests can use sqlite.
     url = os.environ.get("JUPYTERHUB_DB_URL")
     if url:
         return url
@@ -40,8 +40,10 @@ def database_url(database: dict) -> str:
     if not password:
         raise SystemExit("database.type is 'postgres' but JUPYTERHUB_DB_PASSWORD is not set")
     user = quote(database["user"], safe="")
-    return (f"postgresql+psycopg2://{user}:{quote(password, safe='')}"
-            f"@{database['host']}:{database['port']}/{database['name']}")
+    return (
+        f"postgresql+psycopg2://{user}:{quote(password, safe='')}"
+        f"@{database['host']}:{database['port']}/{database['name']}"
+    )
 
 
 # --- hub and proxy ---
@@ -109,9 +111,15 @@ c.JupyterHub.services = []
 c.JupyterHub.load_roles = []
 if culler["enabled"]:
     # `=true` on flags: idle-culler 1.x (tornado options) takes it, and 2.x requires it.
-    idle_culler = [sys.executable, "-m", "jupyterhub_idle_culler", f"--url={api_url}",
-                   f"--timeout={culler['timeout']}", f"--cull-every={culler['every']}",
-                   f"--concurrency={culler['concurrency']}"]
+    idle_culler = [
+        sys.executable,
+        "-m",
+        "jupyterhub_idle_culler",
+        f"--url={api_url}",
+        f"--timeout={culler['timeout']}",
+        f"--cull-every={culler['every']}",
+        f"--concurrency={culler['concurrency']}",
+    ]
     if culler["max_age"]:
         idle_culler.append(f"--max-age={culler['max_age']}")
     if culler["remove_named_servers"]:
@@ -119,15 +127,23 @@ if culler["enabled"]:
     if culler["users"]:
         idle_culler.append("--cull-users=true")
     c.JupyterHub.services.append({"name": "jupyterhub-idle-culler", "command": idle_culler})
-    c.JupyterHub.load_roles.append({
-        "name": "jupyterhub-idle-culler",
-        "scopes": CULLER_SCOPES + (["admin:users"] if culler["users"] else []),
-        "services": ["jupyterhub-idle-culler"],
-    })
+    c.JupyterHub.load_roles.append(
+        {
+            "name": "jupyterhub-idle-culler",
+            "scopes": CULLER_SCOPES + (["admin:users"] if culler["users"] else []),
+            "services": ["jupyterhub-idle-culler"],
+        }
+    )
     if any(p.get("idle_timeout") or p.get("max_runtime") for p in PROFILES):
         # Every minute: the limits are 30 minutes and more, and one user list a minute costs the hub little.
-        profile_culler = [sys.executable, str(HERE / "profile_culler.py"), f"--url={api_url}",
-                          f"--settings={SETTINGS_PATH}", "--every=60"]
+        profile_culler = [
+            sys.executable,
+            str(HERE / "profile_culler.py"),
+            f"--url={api_url}",
+            f"--settings={SETTINGS_PATH}",
+            "--every=60",
+        ]
         c.JupyterHub.services.append({"name": "profile-culler", "command": profile_culler})
-        c.JupyterHub.load_roles.append({"name": "profile-culler", "scopes": CULLER_SCOPES,
-                                        "services": ["profile-culler"]})
+        c.JupyterHub.load_roles.append(
+            {"name": "profile-culler", "scopes": CULLER_SCOPES, "services": ["profile-culler"]}
+        )

@@ -82,7 +82,7 @@ def custom_image_options(custom: Mapping[str, Any]) -> dict[str, Any]:
                 "enabled": True,
                 "display_name": "Image (registry/repository:tag)",
                 "validation_regex": custom["image_pattern"],
-                "validation_message": "An image reference such as registry.example.org/course/image:2025-11",
+                "validation_message": "Give one such as registry.example.org/course/image:2025-11",
                 "kubespawner_override": {"image": "{value}"},
             },
         },
@@ -97,14 +97,18 @@ def check_spawn_request(options: Mapping[str, Any], allowed: list[dict[str, Any]
     only inside start(), as a 500 with a traceback; an unknown choice it reports as a KeyError.
     """
     if not allowed:
-        raise SpawnRefused(403, f"No notebook profile is available to {user_name}: ask to be added to a course group.")
+        raise SpawnRefused(
+            403, f"No notebook profile is available to {user_name}: ask to be added to a course group."
+        )
     slug = options.get("profile")
     if slug in (None, ""):
         return  # KubeSpawner starts the default of `allowed`
     profile = next((p for p in allowed if p["slug"] == slug), None)
     if profile is None:
         names = ", ".join(p["slug"] for p in allowed)
-        raise SpawnRefused(403, f"Profile '{slug}' is not available to {user_name}. Available profiles: {names}.")
+        raise SpawnRefused(
+            403, f"Profile '{slug}' is not available to {user_name}. Available profiles: {names}."
+        )
     for name, option in profile.get("profile_options", {}).items():
         check_option(profile["slug"], name, option, options)
 
@@ -117,9 +121,17 @@ def check_option(slug: str, name: str, option: Mapping[str, Any], options: Mappi
         if not unlisted.get("enabled"):
             raise SpawnRefused(400, f"Option '{name}' of profile '{slug}' takes no free text.")
         # fullmatch and ASCII: `$` would accept a trailing newline, and `\w` any Unicode letter.
-        if not isinstance(free_text, str) or not re.fullmatch(unlisted["validation_regex"], free_text, re.ASCII):
-            raise SpawnRefused(400, f"'{free_text}' is not a valid {option['display_name'].lower()} for '{slug}': "
-                                    f"{unlisted.get('validation_message', 'it does not match the allowed pattern')}.")
+        if not isinstance(free_text, str) or not re.fullmatch(
+            unlisted["validation_regex"], free_text, re.ASCII
+        ):
+            shown = free_text[:200] if isinstance(free_text, str) else free_text
+            raise SpawnRefused(
+                400,
+                f"'{shown}' is not a valid {option['display_name'].lower()} for '{slug}'. "
+                f"{unlisted.get('validation_message', 'It does not match the allowed pattern')}.",
+            )
     elif choice not in (None, "") and (not isinstance(choice, str) or choice not in option["choices"]):
         choices = ", ".join(option["choices"])
-        raise SpawnRefused(400, f"Option '{name}' of profile '{slug}' must be one of {choices}, not '{choice}'.")
+        raise SpawnRefused(
+            400, f"Option '{name}' of profile '{slug}' must be one of {choices}, not '{choice}'."
+        )

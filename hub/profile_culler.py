@@ -35,8 +35,9 @@ def parse_time(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
-def servers_to_stop(users: Iterable[Mapping[str, Any]], profiles: Iterable[Mapping[str, Any]],
-                    now: datetime) -> list[Stop]:
+def servers_to_stop(
+    users: Iterable[Mapping[str, Any]], profiles: Iterable[Mapping[str, Any]], now: datetime
+) -> list[Stop]:
     """The servers past their profile's max_runtime or idle_timeout, from the hub's user models."""
     by_slug = {p["slug"]: p for p in profiles}
     default = next((slug for slug, p in by_slug.items() if p.get("default")), None)
@@ -50,15 +51,26 @@ def servers_to_stop(users: Iterable[Mapping[str, Any]], profiles: Iterable[Mappi
             profile = by_slug.get(slug)
             if profile is None:
                 continue
-            started = parse_time(server["started"])
-            last_activity = parse_time(server.get("last_activity") or server["started"])
+            active = server.get("last_activity") or server["started"]
+            started, last_activity = parse_time(server["started"]), parse_time(active)
             max_runtime, idle_timeout = profile.get("max_runtime"), profile.get("idle_timeout")
             if max_runtime and now - started >= timedelta(seconds=max_runtime):
-                stops.append(Stop(user["name"], name, f"running since {server['started']}, "
-                                                      f"longer than {slug}'s max_runtime of {max_runtime}s"))
+                stops.append(
+                    Stop(
+                        user["name"],
+                        name,
+                        f"running since {server['started']}, "
+                        f"longer than {slug}'s max_runtime of {max_runtime}s",
+                    )
+                )
             elif idle_timeout and now - last_activity >= timedelta(seconds=idle_timeout):
-                stops.append(Stop(user["name"], name, f"idle since {server.get('last_activity')}, "
-                                                      f"longer than {slug}'s idle_timeout of {idle_timeout}s"))
+                stops.append(
+                    Stop(
+                        user["name"],
+                        name,
+                        f"idle since {active}, longer than {slug}'s idle_timeout of {idle_timeout}s",
+                    )
+                )
     return stops
 
 
@@ -69,20 +81,26 @@ class Hub:
         self.url, self.token = url.rstrip("/"), token
 
     def request(self, method: str, path: str, accept: str = "application/json") -> Any:
-        req = urllib.request.Request(f"{self.url}{path}", method=method,
-                                     headers={"Authorization": f"token {self.token}", "Accept": accept})
+        req = urllib.request.Request(
+            f"{self.url}{path}",
+            method=method,
+            headers={"Authorization": f"token {self.token}", "Accept": accept},
+        )
         with urllib.request.urlopen(req, timeout=30) as response:
             body = response.read()
         return json.loads(body) if body else None
 
     def active_users(self) -> Iterator[Mapping[str, Any]]:
         # Paginated explicitly: without the header the hub silently returns only the first page.
-        path = "/users?state=active&limit=200"
-        while path:
+        offset = 0
+        while True:
+            path = f"/users?state=active&offset={offset}&limit=200"
             page = self.request("GET", path, accept="application/jupyterhub-pagination+json")
             yield from page["items"]
             following = page["_pagination"].get("next")
-            path = f"/users?state=active&offset={following['offset']}&limit={following['limit']}" if following else ""
+            if not following:
+                return
+            offset = following["offset"]
 
     def stop(self, stop: Stop) -> None:
         server = f"/servers/{quote(stop.server, safe='')}" if stop.server else "/server"
@@ -102,8 +120,11 @@ def cull_once(hub: Hub, profiles: list[Mapping[str, Any]]) -> list[Stop]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", default=os.environ.get("JUPYTERHUB_API_URL"), help="the hub's API URL")
-    parser.add_argument("--settings", default=os.environ.get("JUPYTERHUB_SETTINGS"),
-                        help="the hub settings JSON holding the profiles")
+    parser.add_argument(
+        "--settings",
+        default=os.environ.get("JUPYTERHUB_SETTINGS"),
+        help="the hub settings JSON holding the profiles",
+    )
     parser.add_argument("--every", type=int, default=60, help="seconds between checks")
     parser.add_argument("--once", action="store_true", help="check once and exit (tests)")
     args = parser.parse_args()
@@ -120,10 +141,10 @@ def main() -> None:
     while True:
         try:
             cull_once(hub, profiles)
-        except Exception:
+        except Exception:  # e.g. the hub restarting: that must not end the service
             if args.once:
                 raise
-            log.exception("check failed; trying again in %ds", args.every)  # a hub restart must not end the service
+            log.exception("check failed; trying again in %ds", args.every)
         if args.once:
             return
         time.sleep(args.every)

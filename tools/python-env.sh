@@ -16,6 +16,11 @@ command -v "$python" >/dev/null || { say "$python not found; install Python 3.10
 "$python" -c 'import sys; sys.exit(sys.version_info < (3, 10))' ||
   { say "$("$python" --version 2>&1) is too old; JupyterHub 5 and OAuthenticator 17 need Python 3.10 or newer"; exit 1; }
 
+mkdir -p "$root/.work"
+# One at a time: a second run (another `npm test`) waits instead of deleting the venv under the first.
+exec 9>"$root/.work/python-env.lock"
+if command -v flock >/dev/null; then flock 9; fi
+
 # The interpreter's version is part of the hash: a new Python needs a new venv.
 want="$("$python" -c 'import hashlib, sys; print(hashlib.sha256(sys.version.encode() + open(sys.argv[1], "rb").read()).hexdigest())' "$requirements")"
 if [[ -x "$venv/bin/python" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
@@ -28,8 +33,7 @@ if [[ -x "$venv/bin/python" && -f "$stamp" ]]; then
 else
   say "creating .work/venv with $("$python" --version 2>&1)"
 fi
-rm -rf "$venv"
-mkdir -p "$root/.work"
+rm -rf "$venv"  # rather than upgrading in place: no packages left over from old pins
 if ! "$python" -m venv "$venv" 2>/dev/null; then
   # Debian and Ubuntu ship venv's ensurepip in a separate package.
   rm -rf "$venv"

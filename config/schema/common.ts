@@ -42,8 +42,10 @@ export const pinnedImage = z.string().superRefine((image, ctx) => {
   if (problem) ctx.addIssue({ code: "custom", message: problem });
 });
 
+// No "-" inside character classes: browsers compile the form's `pattern` attribute with the `v` flag,
+// where a bare "-" in a class is a syntax error; alternations mean the same in JS, Python and browsers.
 const IMAGE_REFERENCE =
-  /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*(?::\d+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
+  /^(?:[a-z0-9]+(?:(?:[._]|-)[a-z0-9]+)*(?::\d+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::\w(?:[\w.]|-){0,127})?(?:@sha256:[a-f0-9]{64})?$/;
 
 /** The same rule the hub applies to admins' custom images, so both sides agree. */
 export const IMAGE_REFERENCE_PATTERN = IMAGE_REFERENCE.source;

@@ -35,5 +35,9 @@ class AuthentikStandIn(GenericOAuthenticator):
     async def token_to_user(self, token_info: dict) -> dict:
         name = token_info["access_token"]
         # Authentik's userinfo with the scopes openid, profile, email and groups
-        return {"sub": f"sub-{name}", "preferred_username": name, "email": f"{name}@example.org",
-                "groups": USERS[name]}
+        return {
+            "sub": f"sub-{name}",
+            "preferred_username": name,
+            "email": f"{name}@example.org",
+            "groups": USERS[name],
+        }

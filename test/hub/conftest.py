@@ -4,11 +4,12 @@ jupyterhub_config.py loaded from it, users of each kind, and a kubeconfig that l
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
+import tempfile
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -21,8 +22,14 @@ HUB_DIR = ROOT / "hub"
 CONFIG_FILE = HUB_DIR / "jupyterhub_config.py"
 sys.path.insert(0, str(HUB_DIR))  # profile_access, profile_culler
 
+KUBE_DIR = pytest.StashKey[tempfile.TemporaryDirectory]()
 # Environment our config reads; cleared around each load so the caller's shell cannot leak in.
-CONFIG_ENV = ("JUPYTERHUB_SETTINGS", "JUPYTERHUB_DB_URL", "JUPYTERHUB_DB_PASSWORD", "JUPYTERHUB_TEST_AUTHENTICATOR")
+CONFIG_ENV = (
+    "JUPYTERHUB_SETTINGS",
+    "JUPYTERHUB_DB_URL",
+    "JUPYTERHUB_DB_PASSWORD",
+    "JUPYTERHUB_TEST_AUTHENTICATOR",
+)
 
 
 def free_port() -> int:
@@ -34,8 +41,13 @@ def free_port() -> int:
 def render_settings(stack: str) -> str:
     tsx = ROOT / "node_modules" / ".bin" / "tsx"
     command = [str(tsx)] if tsx.exists() else ["npx", "--no-install", "tsx"]
-    result = subprocess.run([*command, "tools/hub-settings.ts", "--stack", stack], cwd=ROOT,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [*command, "tools/hub-settings.ts", "--stack", stack],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     if result.returncode != 0:
         pytest.fail(f"rendering the {stack} hub settings failed:\n{result.stdout}{result.stderr}")
     return result.stdout
@@ -62,8 +74,6 @@ def settings_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def settings(settings_file: Path) -> dict[str, Any]:
-    import json
-
     return json.loads(settings_file.read_text(encoding="utf-8"))
 
 
@@ -72,10 +82,12 @@ def hub_config(settings_file: Path) -> Config:
     return load_hub_config(settings_file, JUPYTERHUB_DB_PASSWORD="not-a-secret")
 
 
-@pytest.fixture(scope="session")
-def kubeconfig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A kubeconfig whose API server is a closed local port: KubeSpawner loads it, and fails fast if it calls."""
-    path = tmp_path_factory.mktemp("kube") / "config"
+def pytest_configure(config: pytest.Config) -> None:
+    """A kubeconfig whose API server is a closed local port: KubeSpawner loads it and fails fast if it
+    calls. Set before collection, since kubernetes_asyncio reads KUBECONFIG when it is imported."""
+    folder = tempfile.TemporaryDirectory(prefix="hub-test-kube-")
+    config.stash[KUBE_DIR] = folder
+    path = Path(folder.name) / "config"
     path.write_text(
         "apiVersion: v1\nkind: Config\n"
         f"clusters: [{{name: none, cluster: {{server: 'https://127.0.0.1:{free_port()}'}}}}]\n"
@@ -84,19 +96,26 @@ def kubeconfig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         "current-context: none\n",
         encoding="utf-8",
     )
-    saved = os.environ.get("KUBECONFIG")
     os.environ["KUBECONFIG"] = str(path)
-    yield path
-    if saved is None:
-        os.environ.pop("KUBECONFIG", None)
-    else:
-        os.environ["KUBECONFIG"] = saved
+    # traitlets' notice about a List(default=...) in a dependency, not about our code
+    config.addinivalue_line(
+        "filterwarnings", "ignore:metadata .* was set from the constructor:DeprecationWarning"
+    )
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    config.stash[KUBE_DIR].cleanup()
 
 
 def make_user(name: str, groups: list[str], admin: bool = False) -> SimpleNamespace:
     """The parts of a JupyterHub User that our config and KubeSpawner read."""
-    return SimpleNamespace(name=name, id=abs(hash(name)) % 10_000, url=f"/user/{name}/", admin=admin,
-                           groups=[SimpleNamespace(name=group) for group in groups])
+    return SimpleNamespace(
+        name=name,
+        id=sum(map(ord, name)),  # any stable int
+        url=f"/user/{name}/",
+        admin=admin,
+        groups=[SimpleNamespace(name=group) for group in groups],
+    )
 
 
 USERS = {

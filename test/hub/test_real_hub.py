@@ -1,0 +1,343 @@
+"""A real JupyterHub (the hub image's versions, from PyPI) running hub/jupyterhub_config.py with the
+prod settings. Only the outside world is replaced: Authentik by authentik_standin (the real
+GenericOAuthenticator decides), the proxy's REST API by a stub that checks the proxy token, Postgres
+by sqlite, and Kubernetes by nothing at all (KUBECONFIG points at a closed port), so any pod
+creation would fail loudly."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from conftest import CONFIG_ENV, CONFIG_FILE, HUB_DIR, free_port
+
+TEST_DIR = Path(__file__).resolve().parent
+PROXY_TOKEN = "proxy-token-for-tests"
+CULLER_SCOPES = ["list:users", "read:users:activity", "read:servers", "delete:servers"]
+
+
+class ProxyApiStub(ThreadingHTTPServer):
+    """configurable-http-proxy's REST API as the hub uses it (/api/routes), refusing a wrong token."""
+
+    def __init__(self, port: int) -> None:
+        self.routes: dict[str, Any] = {}
+        self.refused = 0
+        super().__init__(("127.0.0.1", port), ProxyApiHandler)
+
+
+class ProxyApiHandler(BaseHTTPRequestHandler):
+    server: ProxyApiStub
+
+    def reply(self, status: int, body: Any = None) -> None:
+        data = json.dumps(body).encode() if body is not None else b""
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def authorized(self) -> bool:
+        if self.headers.get("Authorization") == f"token {PROXY_TOKEN}":
+            return True
+        self.server.refused += 1
+        self.reply(403)
+        return False
+
+    def do_GET(self) -> None:
+        if self.authorized():
+            self.reply(200, self.server.routes)
+
+    def do_POST(self) -> None:
+        if self.authorized():
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            self.server.routes[self.path.removeprefix("/api/routes")] = json.loads(body or b"{}")
+            self.reply(201)
+
+    def do_DELETE(self) -> None:
+        if self.authorized():
+            self.server.routes.pop(self.path.removeprefix("/api/routes"), None)
+            self.reply(204)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@dataclass
+class RunningHub:
+    url: str
+    log_file: Path
+    settings_file: Path
+    proxy: ProxyApiStub
+    secrets: list[str]
+
+    def log(self) -> str:
+        return self.log_file.read_text(encoding="utf-8", errors="replace")
+
+
+@pytest.fixture(scope="module")
+def hub(settings: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningHub]:
+    folder = tmp_path_factory.mktemp("hub")
+    hub_port, proxy_port = free_port(), free_port()
+    url = f"http://127.0.0.1:{hub_port}"
+    # The prod settings with the addresses moved to this machine, and debug logs to see what the hub called.
+    local = {
+        **settings,
+        "hub": {**settings["hub"], "bind_url": url, "connect_url": url, "log_level": "DEBUG"},
+        "proxy": {"api_url": f"http://127.0.0.1:{proxy_port}"},
+    }
+    settings_file = folder / "settings.json"
+    settings_file.write_text(json.dumps(local), encoding="utf-8")
+
+    proxy = ProxyApiStub(proxy_port)
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+
+    env = {key: value for key, value in os.environ.items() if key not in CONFIG_ENV}
+    env.update(
+        JUPYTERHUB_SETTINGS=str(settings_file),
+        JUPYTERHUB_DB_URL=f"sqlite:///{folder / 'jupyterhub.sqlite'}",
+        JUPYTERHUB_TEST_AUTHENTICATOR="authentik_standin.AuthentikStandIn",
+        PYTHONPATH=str(TEST_DIR),
+        CONFIGPROXY_AUTH_TOKEN=PROXY_TOKEN,
+        JPY_COOKIE_SECRET=os.urandom(32).hex(),
+        JUPYTERHUB_CRYPT_KEY=os.urandom(32).hex(),
+        OAUTH_CLIENT_SECRET="not-a-secret",
+    )
+    log_file = folder / "hub.log"
+    with log_file.open("wb") as log:
+        # Its own session, so teardown can stop the hub and the services it started, and nothing else.
+        process = subprocess.Popen(
+            [sys.executable, "-m", "jupyterhub", "-f", str(CONFIG_FILE)],
+            cwd=folder,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    secrets = [env[key] for key in ("CONFIGPROXY_AUTH_TOKEN", "JPY_COOKIE_SECRET", "JUPYTERHUB_CRYPT_KEY")]
+    running = RunningHub(url, log_file, settings_file, proxy, [*secrets, env["OAUTH_CLIENT_SECRET"]])
+    try:
+        wait_until_healthy(process, running)
+        yield running
+    finally:
+        stop(process)
+        proxy.shutdown()
+        proxy.server_close()
+
+
+def wait_until_healthy(process: subprocess.Popen, hub: RunningHub, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"the hub exited with {process.returncode}:\n{hub.log()}")
+        try:
+            if requests.get(f"{hub.url}/hub/health", timeout=1).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.2)
+    pytest.fail(f"the hub was not healthy after {timeout}s:\n{hub.log()}")
+
+
+def stop(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=20)
+    except ProcessLookupError:
+        return
+    except subprocess.TimeoutExpired:
+        pass
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)  # the services, had the hub not stopped them
+    process.wait(timeout=5)
+
+
+def login(hub: RunningHub, name: str) -> tuple[requests.Session, requests.Response]:
+    session = requests.Session()
+    session.get(f"{hub.url}/hub/login", timeout=10)  # sets the _xsrf cookie
+    response = session.post(
+        f"{hub.url}/hub/login",
+        allow_redirects=False,
+        timeout=10,
+        data={"username": name, "password": "any", "_xsrf": session.cookies["_xsrf"]},
+    )
+    return session, response
+
+
+def signed_in(hub: RunningHub, name: str) -> requests.Session:
+    session, response = login(hub, name)
+    assert response.status_code == 302, f"{name} could not sign in: {response.status_code}"
+    session.headers["X-XSRFToken"] = session.cookies["_xsrf"]  # API calls with the session cookie need it
+    return session
+
+
+def spawn_page(hub: RunningHub, name: str) -> requests.Response:
+    page = signed_in(hub, name).get(f"{hub.url}/hub/spawn", timeout=10)
+    page.encoding = "utf-8"  # JupyterHub names no charset; requests would guess Latin-1 and mangle "×"
+    return page
+
+
+def cards(html: str) -> list[str]:
+    return re.findall(r'data-profile-slug="([^"]+)"', html)
+
+
+def test_users_in_the_allowed_groups_sign_in_and_a_user_without_groups_is_refused(hub: RunningHub) -> None:
+    for name in ("student", "hpc", "admin"):
+        assert login(hub, name)[1].status_code == 302, name
+    assert login(hub, "nobody")[1].status_code == 403
+    users = signed_in(hub, "admin").get(f"{hub.url}/hub/api/users", timeout=10).json()
+    assert "nobody" not in [u["name"] for u in users]
+
+
+@pytest.mark.parametrize(
+    ("name", "groups", "admin"),
+    [
+        ("student", ["cps-students"], False),
+        ("hpc", ["cpsHPCAccess"], False),
+        ("admin", ["jupyter_admin"], True),
+    ],
+)
+def test_groups_come_from_authentik_and_only_jupyter_admin_makes_an_admin(
+    hub: RunningHub, name: str, groups: list[str], admin: bool
+) -> None:
+    me = signed_in(hub, name).get(f"{hub.url}/hub/api/user", timeout=10).json()
+    assert (me["groups"], me["admin"]) == (groups, admin)
+
+
+def test_a_student_gets_one_card(hub: RunningHub) -> None:
+    page = spawn_page(hub, "student")
+    assert page.status_code == 200
+    assert cards(page.text) == ["cpu-default"]
+    assert "For longer CLI workloads, use tmux in Terminal" in page.text
+    assert re.search(r'id="profile-item-cpu-default" value="cpu-default"\s+checked', page.text)
+
+
+def test_an_hpc_user_gets_cpu_gpu_and_mig_cards_but_no_custom_image(hub: RunningHub) -> None:
+    page = spawn_page(hub, "hpc").text
+    assert len(cards(page)) == 7 and "custom-image" not in cards(page)
+    assert "1× MIG 1g.5gb • 6 vCPU • 24 GiB" in page
+    assert "--unlisted-choice" not in page
+
+
+def test_an_admin_gets_all_eight_cards_with_the_image_field_and_gpu_count(hub: RunningHub) -> None:
+    page = spawn_page(hub, "admin").text
+    assert len(cards(page)) == 8 and cards(page)[-1] == "custom-image"
+    assert 'name="profile-option-custom-image--image--unlisted-choice"' in page
+    gpus = re.search(r'<select[^>]*name="profile-option-custom-image--gpus".*?</select>', page, re.S)
+    assert gpus and re.findall(r'<option value="(\d)"', gpus.group(0)) == ["0", "1", "2"]
+
+
+def test_a_students_hand_made_gpu_request_is_refused_before_any_pod(hub: RunningHub) -> None:
+    student = signed_in(hub, "student")
+    response = student.post(
+        f"{hub.url}/hub/api/users/student/server", json={"profile": "gpu-pytorch-single"}, timeout=30
+    )
+    assert response.status_code == 403
+    assert response.json() == {
+        "status": 403,
+        "message": "Profile 'gpu-pytorch-single' is not available to "
+        "student. Available profiles: cpu-default.",
+    }
+    assert student.get(f"{hub.url}/hub/api/user", timeout=10).json()["servers"] == {}
+    assert not re.search(r"Calling Spawner.start for student\b", hub.log())  # KubeSpawner never started
+
+
+def test_an_allowed_request_passes_the_check_and_reaches_kubespawner(hub: RunningHub) -> None:
+    response = signed_in(hub, "hpc").post(
+        f"{hub.url}/hub/api/users/hpc/server", json={"profile": "mig-1g-5gb"}, timeout=30
+    )
+    # KubeSpawner.start is called, and fails at once: here there is no Kubernetes to watch pods in.
+    assert response.status_code == 500
+    assert re.search(r"Calling Spawner.start for hpc\b", hub.log())
+
+
+def test_the_same_request_through_the_spawn_form_shows_the_reason(hub: RunningHub) -> None:
+    student = signed_in(hub, "student")
+    page = student.post(
+        f"{hub.url}/hub/spawn",
+        timeout=30,
+        data={"profile": "gpu-pytorch-single", "_xsrf": student.cookies["_xsrf"]},
+    )
+    assert page.status_code == 403
+    assert (
+        "Error: Profile &#39;gpu-pytorch-single&#39; is not available to student. "
+        "Available profiles: cpu-default."
+    ) in page.text
+    assert cards(page.text) == ["cpu-default"]
+
+
+def test_an_admins_custom_image_is_validated(hub: RunningHub) -> None:
+    admin = signed_in(hub, "admin")
+    response = admin.post(
+        f"{hub.url}/hub/api/users/admin/server",
+        timeout=30,
+        json={"profile": "custom-image", "image--unlisted-choice": "x/y:1", "gpus": "4"},
+    )
+    assert response.status_code == 400
+    assert (
+        response.json()["message"]
+        == "Option 'gpus' of profile 'custom-image' must be one of 0, 1, 2, not '4'."
+    )
+
+
+def test_the_hub_registered_with_the_proxy_using_the_token_from_the_environment(hub: RunningHub) -> None:
+    assert hub.proxy.routes["/"]["hub"] is True
+    assert hub.proxy.refused == 0
+
+
+def test_both_cullers_run_as_services_and_may_list_users(hub: RunningHub) -> None:
+    services = signed_in(hub, "admin").get(f"{hub.url}/hub/api/services", timeout=10).json()
+    assert {name: services[name]["roles"] for name in services} == {
+        "jupyterhub-idle-culler": ["jupyterhub-idle-culler"],
+        "profile-culler": ["profile-culler"],
+    }
+    assert all(service["pid"] > 0 for service in services.values())
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        log = hub.log()
+        if all(re.search(rf"200 GET /hub/api/users\?state=\S* \({name}@", log) for name in services):
+            return
+        time.sleep(0.3)
+    pytest.fail(f"a culler did not list users:\n{hub.log()}")
+
+
+def test_the_profile_culler_runs_once_against_the_hub(hub: RunningHub) -> None:
+    admin = signed_in(hub, "admin")
+    token = admin.post(
+        f"{hub.url}/hub/api/users/admin/tokens",
+        timeout=10,
+        json={"scopes": CULLER_SCOPES, "expires_in": 300, "note": "profile culler test"},
+    ).json()["token"]
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(HUB_DIR / "profile_culler.py"),
+            "--once",
+            f"--url={hub.url}/hub/api",
+            f"--settings={hub.settings_file}",
+        ],
+        env={**os.environ, "JUPYTERHUB_API_TOKEN": token},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "checked 0 users with servers, stopped 0" in result.stderr
+
+
+def test_no_secret_reaches_the_hub_log(hub: RunningHub) -> None:
+    log = hub.log()  # at debug level, after every test above
+    assert [secret for secret in hub.secrets if secret in log] == []
