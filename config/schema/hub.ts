@@ -24,7 +24,7 @@ const resources = (cpu: [string, string], memory: [string, string]) =>
 
 export const hubSchema = z
   .strictObject({
-    image: pinnedImage.default("quay.io/jupyterhub/k8s-hub:4.2.0"),
+    image: pinnedImage.default("quay.io/jupyterhub/k8s-hub:4.4.0"),
     resources: resources(["1", "4"], ["2Gi", "8Gi"]),
     logLevel: z.enum(["DEBUG", "INFO", "WARNING", "ERROR"]).default("INFO"),
     concurrentSpawnLimit: z.number().int().min(1).default(64),
@@ -43,7 +43,7 @@ export const hubSchema = z
 
 export const proxySchema = z
   .strictObject({
-    image: pinnedImage.default("quay.io/jupyterhub/configurable-http-proxy:4.6.3"),
+    image: pinnedImage.default("quay.io/jupyterhub/configurable-http-proxy:5.1.0"),
     resources: resources(["200m", "1"], ["256Mi", "1Gi"]),
   })
   .prefault({});
