@@ -129,12 +129,16 @@ export function scarcityOrder(a: Profile, b: Profile): number {
   return 0;
 }
 
-/** kube-scheduler's MostAllocated score: the mean share of each offered resource in use after placing. */
+/**
+ * kube-scheduler's MostAllocated score: the mean share in use after placing, over cpu, memory and
+ * the extended resources the pod requests (the scheduler skips extended resources a pod does not ask for).
+ */
 function mostAllocatedScore(allocatable: Resources, free: Resources, requests: Resources): number {
   let total = 0;
   let weights = 0;
   for (const [resource, offered] of Object.entries(allocatable)) {
-    if (offered <= 0) continue;
+    const extended = resource !== CPU && resource !== MEMORY;
+    if (offered <= 0 || (extended && !(requests[resource] ?? 0))) continue;
     const used = offered - (free[resource] ?? 0) + (requests[resource] ?? 0);
     total += Math.min(1, used / offered);
     weights += 1;
@@ -142,13 +146,6 @@ function mostAllocatedScore(allocatable: Resources, free: Resources, requests: R
   return weights === 0 ? 0 : total / weights;
 }
 
-/**
- * A class starting together. Users are placed one by one, each on the feasible node the user
- * scheduler scores highest (ties: the first node of the inventory). Order "scarcest" places the
- * users of the scarcest resources first (dual-GPU users can start only if they come before single
- * ones take the GPUs; the outcome does not depend on tie-breaking, so the simulated cluster
- * reproduces it); "listed" places them in the order given, as a class arriving in that order.
- */
 export type ScenarioOrder = "scarcest" | "listed";
 
 export function runScenario(

@@ -13,7 +13,7 @@ import {
 import { formatBytes, formatCores } from "../config/quantity";
 import type { PlatformConfig } from "../config/schema/platform";
 import { collectPlatform } from "../render/collect";
-import type { KubeObject } from "../render/objects";
+import { renderFiles } from "../render/manifests";
 import { fail, loadOrExit, parseCommandLine, runCommand } from "./cli";
 import { table } from "./summary";
 
@@ -73,9 +73,8 @@ runCommand(async () => {
   const order = values.order as string;
   if (order !== "scarcest" && order !== "listed") fail(`--order must be "scarcest" or "listed"\n${USAGE}`);
   const { config } = loadOrExit(values.stack as string, values.profiles as string | undefined);
-  const objects = (await collectPlatform(config))
-    .filter((r) => r.type.startsWith("kubernetes:"))
-    .map((r) => r.inputs as KubeObject);
+  // The platform's own objects as they are applied (Helm charts are not objects of ours).
+  const objects = renderFiles(await collectPlatform(config)).flatMap((file) => file.objects);
   const overhead = namespaceOverhead(config, objects);
   const capacities = profileCapacities(config, overhead);
   const scenario = values.scenario

@@ -43,6 +43,8 @@ const CUSTOM_IMAGE_FIELD = "profile-option-custom-image--image--unlisted-choice"
 const GPU_COUNT_FIELD = "profile-option-custom-image--gpus";
 
 function requireChromium(): void {
+  // A fresh machine installs Debian's package first (as root); elsewhere the message says how.
+  spawnSync("bash", [path.join(PROJECT_ROOT, "tools", "ensure-chromium.sh")], { stdio: "inherit" });
   try {
     accessSync(CHROMIUM, constants.X_OK);
   } catch (error) {

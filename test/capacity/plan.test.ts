@@ -92,18 +92,20 @@ describe("capacity planner", () => {
     assert.deepEqual([result.started, result.waiting], [111, 39]);
   });
 
-  test("in the order listed, CPU users packed onto a GPU node strand one of its GPUs", () => {
+  test("in the order listed, CPU users packed onto one node strand that node's MIG slices or GPUs", () => {
+    // All nodes tie for the first CPU user; the planner takes the first node (the MIG node), the real
+    // scheduler a random one: then a full-GPU node loses a GPU instead (docs/capacity.md).
     const result = runScenario(prodConfig(), SEED_SCENARIO, undefined, "listed");
     assert.deepEqual(
-      result.rows.map((row) => [row.slug, row.started]),
+      result.rows.map((row) => [row.slug, row.started, row.limit ?? ""]),
       [
-        ["cpu-default", 100],
-        ["mig-1g-5gb", 8],
-        ["gpu-pytorch-single", 5],
-        ["gpu-pytorch-dual", 0],
+        ["cpu-default", 100, ""],
+        ["mig-1g-5gb", 4, "cpu"],
+        ["gpu-pytorch-single", 6, "nvidia.com/gpu"],
+        ["gpu-pytorch-dual", 0, "nvidia.com/gpu"],
       ],
     );
-    assert.equal(result.placement["k3s-wk-gpu2"]?.["cpu-default"], 100);
+    assert.equal(result.placement["k3s-wk-gpu1"]?.["cpu-default"], 100);
   });
 
   test("packing keeps a node with two free GPUs for a dual-GPU user after single-GPU users", () => {

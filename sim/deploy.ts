@@ -1,0 +1,65 @@
+/**
+ * Deploys the stack onto a simulated cluster, as far as a cluster without real kubelets allows:
+ * render (like `npm run render`), apply every object (sim/apply.ts), wait until the hub, proxy and
+ * user-scheduler Deployments are Available (kwok runs their pods), and start the user scheduler
+ * as a real process (sim/user-scheduler.ts) so user pods get placed.
+ */
+import path from "node:path";
+import { NAMES } from "../components/names";
+import type { PlatformConfig } from "../config/schema/platform";
+import { type ApplyReport, applyRendered } from "./apply";
+import type { SimCluster } from "./cluster";
+import { renderStack } from "./stack";
+import { startUserScheduler, type UserScheduler } from "./user-scheduler";
+import { since } from "./wait";
+import { type DeploymentReady, waitDeploymentsAvailable } from "./workloads";
+
+export interface DeployReport {
+  readonly renderedDir: string;
+  readonly rendered: readonly string[];
+  readonly apply: ApplyReport;
+  readonly deployments: readonly DeploymentReady[];
+  readonly userScheduler?: UserScheduler;
+  readonly seconds: { readonly render: number; readonly apply: number; readonly available: number };
+}
+
+export async function deployStack(cluster: SimCluster, config: PlatformConfig): Promise<DeployReport> {
+  const namespace = config.cluster.namespace;
+  const renderedDir = path.join(cluster.dir, "rendered");
+  let start = Date.now();
+  const rendered = await renderStack(config, renderedDir);
+  const render = (Date.now() - start) / 1000;
+  cluster.log(
+    `rendered ${rendered.length} files in ${since(start)} into ${path.relative(process.cwd(), renderedDir)}`,
+  );
+
+  start = Date.now();
+  const apply = await applyRendered(cluster.client, renderedDir, cluster.log);
+  const counts = (result: string) => apply.objects.filter((object) => object.result === result).length;
+  cluster.log(
+    `applied ${apply.objects.length} objects in ${since(start)}: ${counts("created")} created, ${counts("configured")} configured, ${counts("skipped")} skipped, ${counts("failed")} failed`,
+  );
+  const failed = apply.objects.filter((object) => object.result === "failed");
+  if (failed.length > 0)
+    throw new Error(
+      `the API server refused ${failed.length} objects:\n${failed.map((o) => `  ${o.kind} ${o.namespace ?? ""}/${o.name} (${o.file}): ${o.message}`).join("\n")}`,
+    );
+
+  start = Date.now();
+  const names = [NAMES.hub, NAMES.proxy, ...(config.userScheduler.enabled ? [NAMES.userScheduler] : [])];
+  const deployments = await waitDeploymentsAvailable(cluster.client, namespace, names);
+  const available = (Date.now() - start) / 1000;
+  cluster.log(`Deployments ${names.join(", ")} Available in ${since(start)}`);
+
+  const userScheduler = config.userScheduler.enabled
+    ? await startUserScheduler(cluster, { namespace, name: NAMES.userScheduler })
+    : undefined;
+  return {
+    renderedDir,
+    rendered,
+    apply,
+    deployments,
+    ...(userScheduler ? { userScheduler } : {}),
+    seconds: { render, apply: apply.elapsedMs / 1000, available },
+  };
+}

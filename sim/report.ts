@@ -1,0 +1,75 @@
+/** The short report `npm run sim` prints: objects, workloads, nodes and their GPUs, timings. */
+import { table } from "../tools/summary";
+import type { SimCluster } from "./cluster";
+import type { DeployReport } from "./deploy";
+import type { KubeClient } from "./kube-client";
+import type { WorkloadState } from "./workloads";
+
+interface Node {
+  metadata: { name: string; labels?: Record<string, string> };
+  status: { allocatable?: Record<string, string>; conditions?: { type: string; status: string }[] };
+}
+
+/** Each node's resources as the API server holds them (not as the config says). */
+export async function nodeTable(client: KubeClient): Promise<string> {
+  const nodes = await client.list<Node>("/api/v1/nodes");
+  return table([
+    ["node", "ready", "cpu", "memory", "pods", "nvidia.com/gpu", "MIG slices", "nvidia.com/mig.config"],
+    ...nodes.map((node) => {
+      const allocatable = node.status.allocatable ?? {};
+      const mig = Object.entries(allocatable)
+        .filter(([resource]) => resource.startsWith("nvidia.com/mig-"))
+        .map(([resource, count]) => `${resource.slice("nvidia.com/mig-".length)}×${count}`)
+        .join(", ");
+      const ready = node.status.conditions?.some((c) => c.type === "Ready" && c.status === "True");
+      return [
+        node.metadata.name,
+        ready ? "yes" : "no",
+        allocatable.cpu ?? "",
+        allocatable.memory ?? "",
+        allocatable.pods ?? "",
+        allocatable["nvidia.com/gpu"] ?? "—",
+        mig || "—",
+        node.metadata.labels?.["nvidia.com/mig.config"] ?? "—",
+      ];
+    }),
+  ]);
+}
+
+export async function formatReport(
+  cluster: SimCluster,
+  deploy: DeployReport,
+  workloads: readonly WorkloadState[],
+  totalSeconds: number,
+): Promise<string> {
+  const up = cluster.seconds;
+  const objects = deploy.apply.objects;
+  const count = (result: string) => objects.filter((object) => object.result === result).length;
+  const skipped = objects.filter((object) => object.result === "skipped");
+  const lines = [
+    `Simulated cluster "${cluster.name}": Kubernetes ${cluster.tools.versions.kubernetes} (etcd ${cluster.tools.versions.etcd}, kwok ${cluster.tools.versions.kwok}) at ${cluster.server}`,
+    "",
+    `Objects: ${objects.length} applied with server-side apply — ${count("created")} created, ${count("configured")} configured, ${count("failed")} refused, ${skipped.length} skipped`,
+    ...skipped.map((object) => `  skipped ${object.kind} ${object.name}: ${object.message}`),
+    ...deploy.apply.charts.map(
+      (chart) => `  not applied: ${chart.file} (Helm chart reference: ${chart.charts.join(", ")})`,
+    ),
+    "",
+    "Workloads (pods run by kwok):",
+    table([
+      ["kind", "namespace/name", "ready"],
+      ...workloads.map((w) => [w.kind, `${w.namespace}/${w.name}`, `${w.ready}/${w.desired}`]),
+    ]),
+    "",
+    `Deployments Available: ${deploy.deployments.map((d) => `${d.name} ${d.replicas}/${d.replicas}`).join(", ")}`,
+    deploy.userScheduler
+      ? `User scheduler: kube-scheduler process pid ${deploy.userScheduler.process.pid} as ServiceAccount ${deploy.userScheduler.serviceAccount}, schedulers ${deploy.userScheduler.schedulerNames.join(", ")}${deploy.userScheduler.lease ? `, lease ${deploy.userScheduler.lease}` : ""}`
+      : "User scheduler: disabled in the stack",
+    "",
+    "Nodes (allocatable, as the API server has them):",
+    await nodeTable(cluster.client),
+    "",
+    `Times: tools ${up.tools.toFixed(1)} s · control plane ${up.controlPlane.toFixed(1)} s · nodes Ready ${up.nodes.toFixed(1)} s · render ${deploy.seconds.render.toFixed(1)} s · apply ${deploy.seconds.apply.toFixed(1)} s · Deployments Available ${deploy.seconds.available.toFixed(1)} s · total ${totalSeconds.toFixed(1)} s`,
+  ];
+  return lines.join("\n");
+}

@@ -1,0 +1,72 @@
+/**
+ * npm run sim -- [--stack NAME] [--name NAME] [--keep]
+ * The main job on a machine without a cluster: starts a simulated cluster shaped like the stack's
+ * nodes (sim:up), applies the rendered stack to it, waits for the hub, proxy and user scheduler,
+ * starts the user scheduler, prints a report, and stops the cluster again (--keep leaves it
+ * running; stop it with npm run sim:down). Exits 1 when the API server refuses any object.
+ */
+import { fail, parseCommandLine, runCommand } from "../tools/cli";
+import { startCluster, stopCluster } from "./cluster";
+import { deployStack } from "./deploy";
+import { formatReport } from "./report";
+import { simConfig } from "./stack";
+import { waitFor } from "./wait";
+import { workloadStates } from "./workloads";
+
+const USAGE = "usage: npm run sim -- [--stack NAME] [--name NAME] [--keep]";
+const log = (line: string) => console.log(`[sim] ${line}`);
+
+runCommand(async () => {
+  const { values } = parseCommandLine(USAGE, {
+    stack: { type: "string", default: "prod" },
+    name: { type: "string" },
+    keep: { type: "boolean", default: false },
+  });
+  if (values.help) return void console.log(USAGE);
+  const stack = values.stack as string;
+  const name = (values.name as string | undefined) ?? stack;
+  const started = Date.now();
+  let config: ReturnType<typeof simConfig>;
+  try {
+    config = simConfig(stack);
+  } catch (error) {
+    fail((error as Error).message);
+  }
+  const cluster = await startCluster({
+    name,
+    config,
+    nodes: config.nodes,
+    keep: values.keep as boolean,
+    log,
+  });
+  let ok = false;
+  try {
+    const deploy = await deployStack(cluster, config);
+    const namespaces = [
+      ...new Set(deploy.apply.objects.filter((o) => o.kind === "Namespace").map((o) => o.name)),
+    ];
+    // Everything else (database, pre-pullers) is usually ready by now; report it as it is after 60 s.
+    const workloads = await waitFor(
+      "every workload ready",
+      async () => {
+        const states = await workloadStates(cluster.client, namespaces);
+        return states.every((w) => w.ready === w.desired) ? states : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 250 },
+    ).catch(() => workloadStates(cluster.client, namespaces));
+    console.log(`\n${await formatReport(cluster, deploy, workloads, (Date.now() - started) / 1000)}\n`);
+    ok = true;
+  } catch (error) {
+    console.error(`[sim] ${(error as Error).message}`);
+  } finally {
+    if (values.keep && ok) {
+      log(
+        `left running: export KUBECONFIG=${cluster.kubeconfig}; stop it with npm run sim:down -- --name ${name}`,
+      );
+    } else {
+      await stopCluster(name, log);
+    }
+    cluster.client.close();
+  }
+  if (!ok) process.exit(1);
+});

@@ -1,0 +1,360 @@
+/**
+ * Issue 6 end to end: the REAL JupyterHub (test/hub/serve_hub_on_sim.py: our jupyterhub_config.py
+ * with the prod settings, Authentik's stand-in) spawning into the simulated cluster with the prod
+ * stack deployed. KubeSpawner runs outside a pod, so it loads KUBECONFIG: a kubeconfig of the hub's
+ * own ServiceAccount (a TokenRequest token), so the rendered RBAC is what lets it work.
+ *
+ * - `hpc` asks for gpu-pytorch-single through the REST API: KubeSpawner creates `claim-hpc` and
+ *   `jupyter-hpc` as the profile says, and the user scheduler binds the pod to a full-GPU node.
+ *   The spawn never completes (kwok pods serve no HTTP); the test does not wait for it.
+ * - `student` makes the same request by hand: refused with 403 before KubeSpawner creates anything.
+ *
+ * The hub's log is kept as .work/sim/e2e-hub-spawn/logs/hub.log.
+ */
+import assert from "node:assert/strict";
+import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { after, before, describe, test } from "node:test";
+import { NAMES } from "../../components/names";
+import { migLayoutName } from "../../config/derived";
+import { KubeError } from "../../sim/kube-client";
+import { writeServiceAccountKubeconfig } from "../../sim/service-account";
+import { sleep, waitFor } from "../../sim/wait";
+import { PROJECT_ROOT } from "../helpers";
+import { SETUP_TIMEOUT, type SimulatedStack, simulatedStack, tearDown } from "./support";
+
+const NAME = "e2e-hub-spawn";
+const PROFILE = "gpu-pytorch-single";
+const PYTHON = path.join(PROJECT_ROOT, ".work", "venv", "bin", "python");
+// No __pycache__ beside the sources, as in test/hub/hub.test.ts.
+const ENV = { ...process.env, PYTHONDONTWRITEBYTECODE: "1" };
+
+interface Hub {
+  url: string;
+  /** The hub's log, in the launcher's temporary folder: gone once it stops. */
+  log: string;
+  stop(): Promise<void>;
+}
+
+/** Starts test/hub/serve_hub_on_sim.py (as spawn-page.test.ts starts serve_hub.py) and waits for its URL. */
+async function startHub(kubeconfig: string): Promise<Hub> {
+  const venv = spawnSync("bash", [path.join("tools", "python-env.sh")], {
+    cwd: PROJECT_ROOT,
+    encoding: "utf8",
+    env: ENV,
+    timeout: 10 * 60_000,
+  });
+  assert.equal(venv.status, 0, `tools/python-env.sh failed:\n${venv.stdout}${venv.stderr}`);
+
+  const script = path.join("test", "hub", "serve_hub_on_sim.py");
+  const child: ChildProcessWithoutNullStreams = spawn(PYTHON, [script, kubeconfig], {
+    cwd: PROJECT_ROOT,
+    env: ENV,
+  });
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  let hubGroup = 0;
+  const lastResort = () => {
+    for (const pid of [hubGroup && -hubGroup, child.pid]) {
+      try {
+        if (pid) process.kill(pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+  };
+  process.once("exit", lastResort);
+
+  const stop = async () => {
+    child.stdin.end(); // the launcher stops the hub and its services when its standard input closes
+    const stopped = await Promise.race([exited.then(() => true), sleep(30_000).then(() => false)]);
+    if (!stopped) lastResort();
+    process.removeListener("exit", lastResort);
+  };
+
+  const line = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the hub did not start in 60 s:\n${stderr}`)), 60_000);
+    createInterface({ input: child.stdout }).once("line", (text) => {
+      clearTimeout(timer);
+      resolve(text);
+    });
+    exited.then(() => {
+      clearTimeout(timer);
+      reject(new Error(`${script} exited with ${child.exitCode}:\n${stderr}`));
+    });
+  }).catch(async (error: unknown) => {
+    await stop();
+    throw error;
+  });
+  const started = JSON.parse(line) as { url: string; pid: number; log: string };
+  hubGroup = started.pid;
+  return { url: started.url, log: started.log, stop };
+}
+
+interface Reply {
+  status: number;
+  body: string;
+}
+
+/**
+ * A browser's cookie jar for one user, enough for the hub's login and its API (session + xsrf).
+ * node:http rather than fetch: undici always sends `Sec-Fetch-Mode: cors`, and JupyterHub sets its
+ * _xsrf cookie only on requests that are not (a page load sends `navigate`, curl and requests none).
+ */
+class HubSession {
+  private readonly cookies = new Map<string, string>();
+
+  constructor(private readonly url: string) {}
+
+  request(method: string, pathname: string, body?: { type: string; text: string }): Promise<Reply> {
+    const headers: Record<string, string> = {};
+    if (this.cookies.size > 0)
+      headers.Cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join("; ");
+    const xsrf = this.cookies.get("_xsrf");
+    if (xsrf) headers["X-XSRFToken"] = xsrf;
+    if (body) {
+      headers["Content-Type"] = body.type;
+      headers["Content-Length"] = String(Buffer.byteLength(body.text));
+    }
+    return new Promise<Reply>((resolve, reject) => {
+      const request = http.request(
+        `${this.url}${pathname}`,
+        { method, headers, timeout: 30_000 },
+        (response) => {
+          for (const cookie of response.headers["set-cookie"] ?? []) {
+            const [pair = ""] = cookie.split(";");
+            const at = pair.indexOf("=");
+            const name = pair.slice(0, at).trim();
+            const value = pair.slice(at + 1).trim();
+            if (value === "" || value === '""' || /max-age=0(;|$)/i.test(cookie)) this.cookies.delete(name);
+            else this.cookies.set(name, value);
+          }
+          let text = "";
+          response.setEncoding("utf8");
+          response.on("data", (chunk: string) => {
+            text += chunk;
+          });
+          response.on("end", () => resolve({ status: response.statusCode ?? 0, body: text }));
+          response.on("error", reject);
+        },
+      );
+      request.on("timeout", () => request.destroy(new Error(`${method} ${pathname}: no answer in 30 s`)));
+      request.on("error", reject);
+      request.end(body?.text);
+    });
+  }
+
+  /** Authentik's stand-in signs in with a form post to /hub/login (as test_real_hub.py's login()). */
+  static async signIn(url: string, name: string): Promise<HubSession> {
+    const session = new HubSession(url);
+    await session.request("GET", "/hub/login"); // sets the _xsrf cookie
+    const xsrf = session.cookies.get("_xsrf");
+    assert.ok(xsrf, "the login page set no _xsrf cookie");
+    const form = new URLSearchParams({ username: name, password: "any", _xsrf: xsrf }).toString();
+    const response = await session.request("POST", "/hub/login", {
+      type: "application/x-www-form-urlencoded",
+      text: form,
+    });
+    assert.equal(response.status, 302, `${name} could not sign in: ${response.body}`);
+    return session;
+  }
+
+  startServer(user: string, profile: string): Promise<Reply> {
+    return this.request("POST", `/hub/api/users/${user}/server`, {
+      type: "application/json",
+      text: JSON.stringify({ profile }),
+    });
+  }
+}
+
+interface Pod {
+  metadata: { name: string; labels?: Record<string, string> };
+  spec: {
+    nodeName?: string;
+    schedulerName?: string;
+    runtimeClassName?: string;
+    containers: {
+      name: string;
+      resources: { limits?: Record<string, string>; requests?: Record<string, string> };
+    }[];
+    volumes?: { name: string; persistentVolumeClaim?: { claimName: string } }[];
+    affinity?: {
+      nodeAffinity?: {
+        requiredDuringSchedulingIgnoredDuringExecution?: {
+          nodeSelectorTerms: { matchExpressions?: { key: string; operator: string; values?: string[] }[] }[];
+        };
+      };
+    };
+  };
+}
+
+interface Claim {
+  status?: { phase?: string };
+}
+
+let sim: SimulatedStack | undefined;
+let hub: Hub | undefined;
+const stack = () => sim as SimulatedStack;
+const running = () => hub as Hub;
+const namespace = () => stack().config.cluster.namespace;
+
+/** The object, or undefined while the API server answers 404. */
+async function find<T>(resource: "pods" | "persistentvolumeclaims", name: string): Promise<T | undefined> {
+  try {
+    return await stack().cluster.client.get<T>(`/api/v1/namespaces/${namespace()}/${resource}/${name}`);
+  } catch (error) {
+    if (error instanceof KubeError && error.status === 404) return undefined;
+    throw error;
+  }
+}
+
+const hubLog = () => (hub && existsSync(hub.log) ? readFileSync(hub.log, "utf8") : "");
+
+before(
+  async () => {
+    sim = await simulatedStack(NAME);
+    const kubeconfig = await writeServiceAccountKubeconfig(
+      sim.cluster,
+      sim.config.cluster.namespace,
+      NAMES.hubServiceAccount,
+      path.join(sim.cluster.dir, "hub-kubeconfig"),
+    );
+    hub = await startHub(kubeconfig);
+  },
+  { timeout: SETUP_TIMEOUT },
+);
+
+after(async () => {
+  const log = hubLog();
+  if (log && sim) writeFileSync(path.join(sim.cluster.dir, "logs", "hub.log"), log);
+  await hub?.stop();
+  await tearDown(sim, NAME);
+});
+
+describe("the real hub spawns into the simulated cluster", () => {
+  test("hpc's gpu-pytorch-single request becomes KubeSpawner's claim and pod, placed on a full-GPU node", async (t) => {
+    const { config, deploy } = stack();
+    const hpc = await HubSession.signIn(running().url, "hpc");
+    const started = Date.now();
+    // The hub answers 202 once the spawn is slower than slow_spawn_timeout (10 s): read it later.
+    const answer = hpc.startServer("hpc", PROFILE);
+    answer.catch(() => undefined); // awaited below; no unhandled rejection meanwhile
+
+    const pod = await waitFor("pod jupyter-hpc", () => find<Pod>("pods", "jupyter-hpc"), {
+      timeoutMs: 30_000,
+      intervalMs: 200,
+    }).catch((error: Error) => assert.fail(`${error.message}\nhub log:\n${hubLog()}`));
+    t.diagnostic(`pod jupyter-hpc created ${((Date.now() - started) / 1000).toFixed(1)} s after the request`);
+
+    const container = pod.spec.containers.find((c) => c.name === "notebook") ?? pod.spec.containers[0];
+    assert.ok(container, "the pod has no container");
+    const { limits = {}, requests = {} } = container.resources;
+    assert.equal(limits["nvidia.com/gpu"], "1");
+    assert.equal(requests["nvidia.com/gpu"], "1");
+    // The profile: 8 CPUs guaranteed, 16 limit; 32 GiB guaranteed, 64 GiB limit (KubeSpawner's units).
+    assert.equal(requests.cpu, "8");
+    assert.equal(limits.cpu, "16");
+    assert.equal(requests.memory, String(32 * 2 ** 30));
+    assert.equal(limits.memory, String(64 * 2 ** 30));
+    assert.equal(pod.spec.runtimeClassName, "nvidia");
+    assert.equal(pod.spec.schedulerName, "jupyterhub-user-scheduler");
+    assert.equal(pod.metadata.labels?.component, "singleuser-server");
+    assert.equal(pod.metadata.labels?.["hub.jupyter.org/username"], "hpc");
+
+    const migLayouts = config.nodes.map(migLayoutName).filter((name): name is string => name !== undefined);
+    assert.ok(migLayouts.length > 0, "the prod stack has a MIG node");
+    const terms =
+      pod.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ??
+      [];
+    assert.equal(terms.length, 1, JSON.stringify(terms));
+    const expressions = terms[0]?.matchExpressions ?? [];
+    assert.deepEqual(
+      expressions.find((e) => e.key === "nvidia.com/gpu.present"),
+      { key: "nvidia.com/gpu.present", operator: "In", values: ["true"] },
+    );
+    assert.deepEqual(
+      expressions.find((e) => e.key === "nvidia.com/mig.config"),
+      { key: "nvidia.com/mig.config", operator: "NotIn", values: migLayouts },
+    );
+
+    const home = pod.spec.volumes?.find((volume) => volume.persistentVolumeClaim?.claimName === "claim-hpc");
+    assert.ok(home, `no volume from claim-hpc: ${JSON.stringify(pod.spec.volumes)}`);
+    const claim = await waitFor(
+      "claim-hpc Bound",
+      async () => {
+        const found = await find<Claim>("persistentvolumeclaims", "claim-hpc");
+        return found?.status?.phase === "Bound" && found;
+      },
+      { timeoutMs: 20_000, intervalMs: 200 },
+    );
+    assert.equal(claim.status?.phase, "Bound");
+
+    // The user scheduler runs as a process in the sim: the pod lands on a full-GPU node, not the MIG node.
+    assert.ok(deploy.userScheduler, "the sim started the user scheduler");
+    const node = await waitFor(
+      "jupyter-hpc scheduled",
+      async () => (await find<Pod>("pods", "jupyter-hpc"))?.spec.nodeName,
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
+    const fullGpuNodes = config.nodes
+      .filter((n) => n.gpu !== undefined && migLayoutName(n) === undefined)
+      .map((n) => n.name);
+    assert.ok(
+      fullGpuNodes.includes(node),
+      `${node} is not one of the full-GPU nodes ${fullGpuNodes.join(", ")}`,
+    );
+    t.diagnostic(`jupyter-hpc bound to ${node} by the user scheduler`);
+
+    const response = await answer;
+    t.diagnostic(`POST /hub/api/users/hpc/server answered ${response.status} ${response.body}`);
+    assert.ok([201, 202].includes(response.status), `the spawn request failed: ${response.status}`);
+    assert.doesNotMatch(
+      hubLog(),
+      /\b403\b.*[Ff]orbidden|[Ff]orbidden.*\b403\b/,
+      "an RBAC refusal in the hub log",
+    );
+  });
+
+  test("stopping hpc's server: KubeSpawner deletes the pod and keeps the claim", async (t) => {
+    const hpc = await HubSession.signIn(running().url, "hpc");
+    const response = await hpc.request("DELETE", "/hub/api/users/hpc/server");
+    // 204 stopped, 202 stop still pending (also when it interrupts a spawn still waiting for HTTP)
+    assert.ok([202, 204].includes(response.status), `DELETE answered ${response.status}: ${response.body}`);
+    await waitFor("pod jupyter-hpc deleted", async () => (await find("pods", "jupyter-hpc")) === undefined, {
+      timeoutMs: 30_000,
+      intervalMs: 200,
+    }).catch((error: Error) => assert.fail(`${error.message}\nhub log:\n${hubLog()}`));
+    assert.ok(await find("persistentvolumeclaims", "claim-hpc"), "claim-hpc is kept for the next start");
+    t.diagnostic(`DELETE /hub/api/users/hpc/server answered ${response.status}; pod gone, claim kept`);
+  });
+
+  test("student's hand-made gpu-pytorch-single request is refused and no pod appears", async () => {
+    const student = await HubSession.signIn(running().url, "student");
+    const response = await student.startServer("student", PROFILE);
+    const body = JSON.parse(response.body) as { status: number; message: string };
+    assert.equal(response.status, 403, JSON.stringify(body));
+    assert.match(body.message, new RegExp(`Profile '${PROFILE}' is not available to student`));
+
+    const end = Date.now() + 4_000;
+    while (Date.now() < end) {
+      assert.equal(await find("pods", "jupyter-student"), undefined, "a pod jupyter-student appeared");
+      assert.equal(
+        await find("persistentvolumeclaims", "claim-student"),
+        undefined,
+        "a claim-student appeared",
+      );
+      await sleep(250);
+    }
+    assert.doesNotMatch(
+      hubLog(),
+      /Calling Spawner.start for student\b/,
+      "KubeSpawner was started for student",
+    );
+  });
+});
