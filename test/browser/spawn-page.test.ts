@@ -10,13 +10,13 @@
  * install it.
  */
 import assert from "node:assert/strict";
-import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { accessSync, constants, copyFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
-import { createInterface } from "node:readline";
 import { after, before, describe, test } from "node:test";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { PROJECT_ROOT } from "../helpers";
+import { type RealHub, startRealHub } from "../support/real-hub";
 
 const CHROMIUM = "/usr/bin/chromium";
 const INSTALL_CHROMIUM = "apt-get update && apt-get install -y chromium";
@@ -32,9 +32,6 @@ const CHROMIUM_ARGS = [
   "--disable-sync",
 ];
 const ARTIFACTS = path.join(PROJECT_ROOT, "test", "artifacts");
-const PYTHON = path.join(PROJECT_ROOT, ".work", "venv", "bin", "python");
-// No __pycache__ beside the sources, as in test/hub/hub.test.ts.
-const ENV = { ...process.env, PYTHONDONTWRITEBYTECODE: "1" };
 
 const CPU = ["cpu-default"];
 const GPU = ["gpu-pytorch-single", "gpu-tensorflow-single", "gpu-pytorch-dual", "gpu-tensorflow-dual"];
@@ -55,75 +52,8 @@ function requireChromium(): void {
   }
 }
 
-interface Hub {
-  url: string;
-  /** The hub's log, in the launcher's temporary folder: gone once it stops. */
-  log: string;
-  stop(): Promise<void>;
-}
-
-/**
- * Starts test/hub/serve_hub.py and waits for the hub's URL. The launcher stops the hub when its
- * standard input closes, which also happens if this process dies; the exit hook is a last resort.
- */
-async function startHub(): Promise<Hub> {
-  const venv = spawnSync("bash", [path.join("tools", "python-env.sh")], {
-    cwd: PROJECT_ROOT,
-    encoding: "utf8",
-    env: ENV,
-    timeout: 10 * 60_000,
-  });
-  assert.equal(venv.status, 0, `tools/python-env.sh failed:\n${venv.stdout}${venv.stderr}`);
-
-  const child: ChildProcessWithoutNullStreams = spawn(PYTHON, [path.join("test", "hub", "serve_hub.py")], {
-    cwd: PROJECT_ROOT,
-    env: ENV,
-  });
-  let stderr = "";
-  child.stderr.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  let hubGroup = 0;
-  const lastResort = () => {
-    for (const pid of [hubGroup && -hubGroup, child.pid]) {
-      try {
-        if (pid) process.kill(pid, "SIGKILL");
-      } catch {
-        // already gone
-      }
-    }
-  };
-  process.once("exit", lastResort);
-
-  const stop = async () => {
-    child.stdin.end();
-    const stopped = await Promise.race([exited.then(() => true), sleep(30_000).then(() => false)]);
-    if (!stopped) lastResort();
-    process.removeListener("exit", lastResort);
-  };
-
-  const line = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the hub did not start in 60 s:\n${stderr}`)), 60_000);
-    createInterface({ input: child.stdout }).once("line", (text) => {
-      clearTimeout(timer);
-      resolve(text);
-    });
-    exited.then(() => {
-      clearTimeout(timer);
-      reject(new Error(`test/hub/serve_hub.py exited with ${child.exitCode}:\n${stderr}`));
-    });
-  }).catch(async (error: unknown) => {
-    await stop();
-    throw error;
-  });
-  const started = JSON.parse(line) as { url: string; pid: number; log: string };
-  hubGroup = started.pid;
-  return { url: started.url, log: started.log, stop };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+async function startHub(): Promise<RealHub> {
+  return startRealHub(path.join("test", "hub", "serve_hub.py"));
 }
 
 interface SignIn {
@@ -209,7 +139,7 @@ async function rows(page: Page): Promise<number[]> {
 }
 
 describe("the spawn page in Chromium", { timeout: 12 * 60_000 }, () => {
-  let hub: Hub | undefined;
+  let hub: RealHub | undefined;
   let browser: Browser | undefined;
   const started = () => {
     assert.ok(hub && browser, "the hub or Chromium did not start");

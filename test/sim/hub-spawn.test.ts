@@ -12,89 +12,24 @@
  * The hub's log is kept as .work/sim/e2e-hub-spawn/logs/hub.log.
  */
 import assert from "node:assert/strict";
-import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import path from "node:path";
-import { createInterface } from "node:readline";
 import { after, before, describe, test } from "node:test";
 import { NAMES } from "../../components/names";
 import { migLayoutName } from "../../config/derived";
 import { KubeError } from "../../sim/kube-client";
 import { writeServiceAccountKubeconfig } from "../../sim/service-account";
 import { sleep, waitFor } from "../../sim/wait";
-import { PROJECT_ROOT } from "../helpers";
+import { type RealHub, startRealHub } from "../support/real-hub";
 import { SETUP_TIMEOUT, type SimulatedStack, simulatedStack, tearDown } from "./support";
 
 const NAME = "e2e-hub-spawn";
 const PROFILE = "gpu-pytorch-single";
-const PYTHON = path.join(PROJECT_ROOT, ".work", "venv", "bin", "python");
-// No __pycache__ beside the sources, as in test/hub/hub.test.ts.
-const ENV = { ...process.env, PYTHONDONTWRITEBYTECODE: "1" };
 
-interface Hub {
-  url: string;
-  /** The hub's log, in the launcher's temporary folder: gone once it stops. */
-  log: string;
-  stop(): Promise<void>;
-}
-
-/** Starts test/hub/serve_hub_on_sim.py (as spawn-page.test.ts starts serve_hub.py) and waits for its URL. */
-async function startHub(kubeconfig: string): Promise<Hub> {
-  const venv = spawnSync("bash", [path.join("tools", "python-env.sh")], {
-    cwd: PROJECT_ROOT,
-    encoding: "utf8",
-    env: ENV,
-    timeout: 10 * 60_000,
-  });
-  assert.equal(venv.status, 0, `tools/python-env.sh failed:\n${venv.stdout}${venv.stderr}`);
-
-  const script = path.join("test", "hub", "serve_hub_on_sim.py");
-  const child: ChildProcessWithoutNullStreams = spawn(PYTHON, [script, kubeconfig], {
-    cwd: PROJECT_ROOT,
-    env: ENV,
-  });
-  let stderr = "";
-  child.stderr.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  let hubGroup = 0;
-  const lastResort = () => {
-    for (const pid of [hubGroup && -hubGroup, child.pid]) {
-      try {
-        if (pid) process.kill(pid, "SIGKILL");
-      } catch {
-        // already gone
-      }
-    }
-  };
-  process.once("exit", lastResort);
-
-  const stop = async () => {
-    child.stdin.end(); // the launcher stops the hub and its services when its standard input closes
-    const stopped = await Promise.race([exited.then(() => true), sleep(30_000).then(() => false)]);
-    if (!stopped) lastResort();
-    process.removeListener("exit", lastResort);
-  };
-
-  const line = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the hub did not start in 60 s:\n${stderr}`)), 60_000);
-    createInterface({ input: child.stdout }).once("line", (text) => {
-      clearTimeout(timer);
-      resolve(text);
-    });
-    exited.then(() => {
-      clearTimeout(timer);
-      reject(new Error(`${script} exited with ${child.exitCode}:\n${stderr}`));
-    });
-  }).catch(async (error: unknown) => {
-    await stop();
-    throw error;
-  });
-  const started = JSON.parse(line) as { url: string; pid: number; log: string };
-  hubGroup = started.pid;
-  return { url: started.url, log: started.log, stop };
+/** test/hub/serve_hub_on_sim.py: the same hub as serve_hub.py, with KubeSpawner pointed at `kubeconfig`. */
+async function startHub(kubeconfig: string): Promise<RealHub> {
+  return startRealHub(path.join("test", "hub", "serve_hub_on_sim.py"), [kubeconfig]);
 }
 
 interface Reply {
@@ -199,9 +134,9 @@ interface Claim {
 }
 
 let sim: SimulatedStack | undefined;
-let hub: Hub | undefined;
+let hub: RealHub | undefined;
 const stack = () => sim as SimulatedStack;
-const running = () => hub as Hub;
+const running = () => hub as RealHub;
 const namespace = () => stack().config.cluster.namespace;
 
 /** The object, or undefined while the API server answers 404. */
