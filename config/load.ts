@@ -145,13 +145,14 @@ interface SplitStack {
   /** The key as written in the file for each section (with or without the project prefix). */
   readonly keyOf: Map<string, string>;
   readonly secretsSet: Set<SecretKey>;
+  /** False when the file has no `config:` mapping: then nothing else is worth checking. */
   readonly hasConfig: boolean;
 }
 
 function splitStackConfig(stack: SourceDocument, issues: ConfigIssue[]): SplitStack {
-  const result = { sections: {}, keyOf: new Map(), secretsSet: new Set(), hasConfig: false } as SplitStack & {
-    hasConfig: boolean;
-  };
+  const sections: Record<string, unknown> = {};
+  const keyOf = new Map<string, string>();
+  const secretsSet = new Set<SecretKey>();
   const data = stack.data as Record<string, unknown>;
   for (const key of Object.keys(data)) {
     if (PULUMI_STACK_KEYS.includes(key)) continue;
@@ -170,15 +171,14 @@ function splitStackConfig(stack: SourceDocument, issues: ConfigIssue[]): SplitSt
     issues.push(
       issueAt(stack, ["config"], "key", `the stack file needs a \`config:\` mapping with ${PROJECT}:* keys`),
     );
-    return result;
+    return { sections, keyOf, secretsSet, hasConfig: false };
   }
-  result.hasConfig = true;
   for (const [key, value] of Object.entries(config)) {
     const [namespace, name] = key.includes(":") ? key.split(":", 2) : [PROJECT, key];
     if (namespace !== PROJECT || name === undefined) continue; // other providers' settings, e.g. kubernetes:context
     if (LOADER_KEYS.includes(name)) continue;
     if ((SECRET_KEYS as readonly string[]).includes(name)) {
-      if (isSecureValue(value)) result.secretsSet.add(name as SecretKey);
+      if (isSecureValue(value)) secretsSet.add(name as SecretKey);
       else {
         issues.push(
           issueAt(
@@ -191,10 +191,10 @@ function splitStackConfig(stack: SourceDocument, issues: ConfigIssue[]): SplitSt
       }
       continue;
     }
-    result.sections[name] = value;
-    result.keyOf.set(name, key);
+    sections[name] = value;
+    keyOf.set(name, key);
   }
-  return result;
+  return { sections, keyOf, secretsSet, hasConfig: true };
 }
 
 function isSecureValue(value: unknown): boolean {
