@@ -82,12 +82,8 @@ def hub_config(settings_file: Path) -> Config:
     return load_hub_config(settings_file, JUPYTERHUB_DB_PASSWORD="not-a-secret")
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    """A kubeconfig whose API server is a closed local port: KubeSpawner loads it and fails fast if it
-    calls. Set before collection, since kubernetes_asyncio reads KUBECONFIG when it is imported."""
-    folder = tempfile.TemporaryDirectory(prefix="hub-test-kube-")
-    config.stash[KUBE_DIR] = folder
-    path = Path(folder.name) / "config"
+def write_unreachable_kubeconfig(path: Path) -> Path:
+    """A kubeconfig whose API server is a closed local port: KubeSpawner can load it, any call fails fast."""
     path.write_text(
         "apiVersion: v1\nkind: Config\n"
         f"clusters: [{{name: none, cluster: {{server: 'https://127.0.0.1:{free_port()}'}}}}]\n"
@@ -96,7 +92,15 @@ def pytest_configure(config: pytest.Config) -> None:
         "current-context: none\n",
         encoding="utf-8",
     )
-    os.environ["KUBECONFIG"] = str(path)
+    return path
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A kubeconfig whose API server is a closed local port: KubeSpawner loads it and fails fast if it
+    calls. Set before collection, since kubernetes_asyncio reads KUBECONFIG when it is imported."""
+    folder = tempfile.TemporaryDirectory(prefix="hub-test-kube-")
+    config.stash[KUBE_DIR] = folder
+    os.environ["KUBECONFIG"] = str(write_unreachable_kubeconfig(Path(folder.name) / "config"))
     # traitlets' notice about a List(default=...) in a dependency, not about our code
     config.addinivalue_line(
         "filterwarnings", "ignore:metadata .* was set from the constructor:DeprecationWarning"

@@ -13,7 +13,6 @@ standard input means the hub goes away with its caller, however the caller ends.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -22,59 +21,25 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import CONFIG_ENV, CONFIG_FILE, free_port, render_settings
-from test_real_hub import PROXY_TOKEN, TEST_DIR, ProxyApiStub, RunningHub, stop, wait_until_healthy
+from conftest import free_port, render_settings, write_unreachable_kubeconfig
+from test_real_hub import ProxyApiStub, RunningHub, launch_hub, stop, wait_until_healthy
 
 STACK = "prod"
 
 
 def kubeconfig(folder: Path) -> Path:
-    """As conftest.pytest_configure: KubeSpawner needs one, and nothing may reach a cluster."""
-    path = folder / "kubeconfig"
-    path.write_text(
-        "apiVersion: v1\nkind: Config\n"
-        f"clusters: [{{name: none, cluster: {{server: 'https://127.0.0.1:{free_port()}'}}}}]\n"
-        "users: [{name: none, user: {token: none}}]\n"
-        "contexts: [{name: none, context: {cluster: none, user: none}}]\n"
-        "current-context: none\n",
-        encoding="utf-8",
-    )
-    return path
+    """As conftest.pytest_configure: KubeSpawner needs one, and nothing may reach a cluster.
+    serve_hub_on_sim.py replaces this function with one that leads to the simulated cluster."""
+    return write_unreachable_kubeconfig(folder / "kubeconfig")
 
 
 def start_hub(folder: Path, proxy: ProxyApiStub) -> tuple[subprocess.Popen, RunningHub]:
     """The same hub as test_real_hub.hub, without debug logs (nothing here reads them)."""
-    settings = json.loads(render_settings(STACK))
     url = f"http://127.0.0.1:{free_port()}"
-    local = {
-        **settings,
-        "hub": {**settings["hub"], "bind_url": url, "connect_url": url},
-        "proxy": {"api_url": f"http://127.0.0.1:{proxy.server_port}"},
-    }
-    settings_file = folder / "settings.json"
-    settings_file.write_text(json.dumps(local), encoding="utf-8")
-    env = {key: value for key, value in os.environ.items() if key not in CONFIG_ENV}
-    env.update(
-        KUBECONFIG=str(kubeconfig(folder)),
-        JUPYTERHUB_SETTINGS=str(settings_file),
-        JUPYTERHUB_DB_URL=f"sqlite:///{folder / 'jupyterhub.sqlite'}",
-        JUPYTERHUB_TEST_AUTHENTICATOR="authentik_standin.AuthentikStandIn",
-        PYTHONPATH=str(TEST_DIR),
-        CONFIGPROXY_AUTH_TOKEN=PROXY_TOKEN,
-        JPY_COOKIE_SECRET=os.urandom(32).hex(),
-        JUPYTERHUB_CRYPT_KEY=os.urandom(32).hex(),
-        OAUTH_CLIENT_SECRET="not-a-secret",
+    settings = json.loads(render_settings(STACK))
+    process, _, settings_file, log_file = launch_hub(
+        folder, settings, url, proxy.server_port, kubeconfig=kubeconfig(folder)
     )
-    log_file = folder / "hub.log"
-    with log_file.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "jupyterhub", "-f", str(CONFIG_FILE)],
-            cwd=folder,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own group: stop() ends the hub and its services, nothing else
-        )
     return process, RunningHub(url, log_file, settings_file, proxy, [])
 
 

@@ -93,18 +93,36 @@ def hub(settings: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> I
     folder = tmp_path_factory.mktemp("hub")
     hub_port, proxy_port = free_port(), free_port()
     url = f"http://127.0.0.1:{hub_port}"
-    # The prod settings with the addresses moved to this machine, and debug logs to see what the hub called.
-    local = {
-        **settings,
-        "hub": {**settings["hub"], "bind_url": url, "connect_url": url, "log_level": "DEBUG"},
-        "proxy": {"api_url": f"http://127.0.0.1:{proxy_port}"},
-    }
-    settings_file = folder / "settings.json"
-    settings_file.write_text(json.dumps(local), encoding="utf-8")
-
     proxy = ProxyApiStub(proxy_port)
     threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    # Debug logs, to see what the hub called.
+    process, env, settings_file, log_file = launch_hub(folder, settings, url, proxy_port, log_level="DEBUG")
+    secrets = [env[key] for key in ("CONFIGPROXY_AUTH_TOKEN", "JPY_COOKIE_SECRET", "JUPYTERHUB_CRYPT_KEY")]
+    running = RunningHub(url, log_file, settings_file, proxy, [*secrets, env["OAUTH_CLIENT_SECRET"]])
+    try:
+        wait_until_healthy(process, running)
+        yield running
+    finally:
+        stop(process)
+        proxy.shutdown()
+        proxy.server_close()
 
+
+def launch_hub(
+    folder: Path,
+    settings: dict[str, Any],
+    url: str,
+    proxy_port: int,
+    log_level: str | None = None,
+    kubeconfig: Path | None = None,
+) -> tuple[subprocess.Popen, dict[str, str], Path, Path]:
+    """Starts `jupyterhub -f hub/jupyterhub_config.py` with the prod settings moved to this machine,
+    sqlite, the Authentik stand-in and generated secrets; returns the process, its env, the settings
+    file and the log file. Its own session, so stop() ends the hub and its services and nothing else."""
+    hub = {**settings["hub"], "bind_url": url, "connect_url": url, **({"log_level": log_level} if log_level else {})}
+    local = {**settings, "hub": hub, "proxy": {"api_url": f"http://127.0.0.1:{proxy_port}"}}
+    settings_file = folder / "settings.json"
+    settings_file.write_text(json.dumps(local), encoding="utf-8")
     env = {key: value for key, value in os.environ.items() if key not in CONFIG_ENV}
     env.update(
         JUPYTERHUB_SETTINGS=str(settings_file),
@@ -115,10 +133,10 @@ def hub(settings: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> I
         JPY_COOKIE_SECRET=os.urandom(32).hex(),
         JUPYTERHUB_CRYPT_KEY=os.urandom(32).hex(),
         OAUTH_CLIENT_SECRET="not-a-secret",
+        **({"KUBECONFIG": str(kubeconfig)} if kubeconfig else {}),
     )
     log_file = folder / "hub.log"
     with log_file.open("wb") as log:
-        # Its own session, so teardown can stop the hub and the services it started, and nothing else.
         process = subprocess.Popen(
             [sys.executable, "-m", "jupyterhub", "-f", str(CONFIG_FILE)],
             cwd=folder,
@@ -127,15 +145,7 @@ def hub(settings: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> I
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    secrets = [env[key] for key in ("CONFIGPROXY_AUTH_TOKEN", "JPY_COOKIE_SECRET", "JUPYTERHUB_CRYPT_KEY")]
-    running = RunningHub(url, log_file, settings_file, proxy, [*secrets, env["OAUTH_CLIENT_SECRET"]])
-    try:
-        wait_until_healthy(process, running)
-        yield running
-    finally:
-        stop(process)
-        proxy.shutdown()
-        proxy.server_close()
+    return process, env, settings_file, log_file
 
 
 def wait_until_healthy(process: subprocess.Popen, hub: RunningHub, timeout: float = 30) -> None:
