@@ -2,16 +2,19 @@
 import type { RuleIssue } from "../issues";
 import type { PlatformConfig } from "../schema/platform";
 import {
+  customImageGpusFitSomeNode,
   everyProfileFitsSomeNode,
   migSliceExistsInSomeLayout,
   quotaAdmitsEveryProfile,
   quotaSlicesExist,
   resourceRequestsWithinLimits,
 } from "./capacity";
+import { cullerTimeoutWithinMaxAge, profileTimeoutsTakeEffect } from "./culling";
 import { nfsServerIsSet } from "./deploy";
 import { gpuProfilesOnlyForGpuGroups, referencedGroupsExist } from "./groups";
 import { migLayoutNamesConsistent, migLayoutsFitTheGpus, uniqueNodeNames } from "./nodes";
 import {
+  customImageHasNoFixedGpu,
   customImageOnlyForAdmins,
   exactlyOneDefault,
   guaranteeWithinLimit,
@@ -26,13 +29,17 @@ export const RULES: Readonly<Record<string, Rule>> = {
   exactlyOneDefault,
   guaranteeWithinLimit,
   idleTimeoutWithinRuntime,
+  profileTimeoutsTakeEffect,
+  cullerTimeoutWithinMaxAge,
   customImageOnlyForAdmins,
+  customImageHasNoFixedGpu,
   referencedGroupsExist,
   gpuProfilesOnlyForGpuGroups,
   uniqueNodeNames,
   migLayoutsFitTheGpus,
   migLayoutNamesConsistent,
   everyProfileFitsSomeNode,
+  customImageGpusFitSomeNode,
   migSliceExistsInSomeLayout,
   quotaAdmitsEveryProfile,
   quotaSlicesExist,
@@ -40,6 +47,20 @@ export const RULES: Readonly<Record<string, Rule>> = {
   nfsServerIsSet,
 };
 
-export function runRules(config: PlatformConfig): RuleIssue[] {
-  return Object.values(RULES).flatMap((rule) => rule(config));
+/**
+ * Rules about the profile set as a whole: they would mislead while a profile file is unreadable
+ * (its `default: true` would be missing), so they run only on a complete set.
+ */
+export const SET_RULES: ReadonlySet<string> = new Set(["exactlyOneDefault"]);
+
+export interface RunOptions {
+  /** Every profile file was read and passed its schema (default true). */
+  readonly completeSet?: boolean;
+}
+
+export function runRules(config: PlatformConfig, options: RunOptions = {}): RuleIssue[] {
+  const complete = options.completeSet ?? true;
+  return Object.entries(RULES).flatMap(([name, rule]) =>
+    complete || !SET_RULES.has(name) ? rule(config) : [],
+  );
 }

@@ -1,6 +1,6 @@
 /** Rules about the profile set as a whole and about each profile's own fields. */
 import { profileDemand } from "../derived";
-import type { RuleIssue } from "../issues";
+import { quote, type RuleIssue } from "../issues";
 import type { PlatformConfig } from "../schema/platform";
 
 export function uniqueSlugs(config: PlatformConfig): RuleIssue[] {
@@ -12,7 +12,8 @@ export function uniqueSlugs(config: PlatformConfig): RuleIssue[] {
     else {
       issues.push({
         path: ["profiles", index, "slug"],
-        message: `slug "${profile.slug}" is already used by another profile (#${first + 1}); slugs must be unique`,
+        message: `slug ${quote(profile.slug)} is already used by the profile at {0}; slugs must be unique: choose a new one`,
+        refs: [["profiles", first, "slug"]],
       });
     }
   });
@@ -20,10 +21,9 @@ export function uniqueSlugs(config: PlatformConfig): RuleIssue[] {
 }
 
 export function exactlyOneDefault(config: PlatformConfig): RuleIssue[] {
+  // An empty set is reported by the loader, at the profiles folder.
+  if (config.profiles.length === 0) return [];
   const defaults = config.profiles.flatMap((profile, index) => (profile.default ? [index] : []));
-  if (config.profiles.length === 0) {
-    return [{ path: ["profiles"], message: "no profiles found; add at least one file to config/profiles/" }];
-  }
   if (defaults.length === 1) return [];
   if (defaults.length === 0) {
     return [
@@ -33,7 +33,8 @@ export function exactlyOneDefault(config: PlatformConfig): RuleIssue[] {
   const slugs = defaults.map((index) => config.profiles[index]?.slug).join(", ");
   return defaults.slice(1).map((index) => ({
     path: ["profiles", index, "default"],
-    message: `more than one profile has \`default: true\` (${slugs}); mark exactly one`,
+    message: `more than one profile has \`default: true\` (${slugs}); mark exactly one (the first is at {0})`,
+    refs: [["profiles", defaults[0] as number, "default"]],
   }));
 }
 
@@ -81,6 +82,21 @@ export function customImageOnlyForAdmins(config: PlatformConfig): RuleIssue[] {
           {
             path: ["profiles", index, "groups"],
             message: `a profile with 'customImage' runs any image a user types, so only admin groups (${[...admins].join(", ")}) may use it`,
+          },
+        ]
+      : [],
+  );
+}
+
+/** The custom-image form offers 0..maxGpus GPUs; a fixed `gpu` would be added to every choice, even "No GPU". */
+export function customImageHasNoFixedGpu(config: PlatformConfig): RuleIssue[] {
+  return config.profiles.flatMap((profile, index) =>
+    profile.customImage && profile.gpu
+      ? [
+          {
+            path: ["profiles", index, "gpu"],
+            message:
+              'a custom-image profile offers 0 to customImage.maxGpus GPUs on its form; `gpu` would be added to every choice, even "No GPU": remove `gpu` and set customImage.maxGpus',
           },
         ]
       : [],

@@ -4,10 +4,12 @@ import {
   cpuQuantity,
   dnsLabel,
   lifecycleHandler,
+  MIN_TIMEOUT_SECONDS,
   memoryQuantity,
   pinnedImage,
   seconds,
   storageQuantity,
+  timeoutSeconds,
 } from "./common";
 
 const resources = (cpu: [string, string], memory: [string, string]) =>
@@ -64,9 +66,18 @@ export const userSchedulerSchema = z
 export const cullerSchema = z
   .strictObject({
     enabled: z.boolean().default(true),
-    timeout: seconds.default(3600).describe("Stop servers idle this long."),
+    timeout: timeoutSeconds(
+      "would stop every server at the culler's next pass (jupyterhub-idle-culler counts a server idle for 0s as idle); to turn culling off, set enabled: false",
+    )
+      .default(3600)
+      .describe("Stop servers idle this long (at least 600)."),
     every: seconds.min(60).default(600).describe("How often the culler looks."),
-    maxAge: seconds.default(28800).describe("Stop servers this old however busy (0: never)."),
+    maxAge: seconds
+      .refine((value) => value === 0 || value >= MIN_TIMEOUT_SECONDS, {
+        message: `must be 0 (no maximum) or at least ${MIN_TIMEOUT_SECONDS} seconds: a shorter maximum stops servers while they start`,
+      })
+      .default(28800)
+      .describe("Stop servers this old however busy (0: never; else at least 600)."),
     removeNamedServers: z.boolean().default(true),
     users: z.boolean().default(false).describe("Also delete idle users from the hub database."),
   })

@@ -1,11 +1,30 @@
 /** One notebook profile: one file under config/profiles/, edited by course staff. */
 import { z } from "zod";
-import { cpuQuantity, dnsLabel, memoryQuantity, pinnedImage, seconds } from "./common";
+import {
+  cpuQuantity,
+  dnsLabel,
+  memoryQuantity,
+  notebookImage,
+  quantityAtLeast,
+  timeoutSeconds,
+} from "./common";
 
-const guaranteeAndLimit = <T extends z.ZodType>(quantity: T, what: string) =>
+/** Below these a notebook server cannot start: JupyterLab and one Python kernel need about 200Mi. */
+const NOTEBOOK_MEMORY_LIMIT = {
+  value: 256 * 2 ** 20,
+  text: "256Mi",
+  why: "JupyterLab and one Python kernel need about 200Mi, so the server would be killed (OOM) as it starts",
+};
+const NOTEBOOK_CPU_LIMIT = {
+  value: 0.1,
+  text: "100m",
+  why: "with less than a tenth of a core JupyterLab does not start within the spawn timeout",
+};
+
+const guaranteeAndLimit = <G extends z.ZodType, L extends z.ZodType>(guarantee: G, limit: L, what: string) =>
   z.strictObject({
-    guarantee: quantity.describe(`${what} reserved for the user: the scheduler places pods by this`),
-    limit: quantity.describe(`${what} the user may burst to; the kernel is throttled or killed above it`),
+    guarantee: guarantee.describe(`${what} reserved for the user: the scheduler places pods by this`),
+    limit: limit.describe(`${what} the user may burst to; the kernel is throttled or killed above it`),
   });
 
 export const gpuRequestSchema = z
@@ -43,11 +62,18 @@ export const customImageSchema = z
 export const profileSchema = z
   .strictObject({
     slug: dnsLabel.describe("Stable id of the profile, used in URLs, logs and the hub API."),
-    displayName: z.string().min(1).max(80).describe("Title of the card on the spawn page."),
+    displayName: z
+      .string()
+      .min(1)
+      .max(80)
+      .regex(/\S/, { message: "must not be blank" })
+      .describe("Title of the card on the spawn page."),
     description: z.string().max(300).default("").describe("One line under the title."),
-    image: pinnedImage.describe("Notebook image, pinned to a dated tag or digest."),
-    cpu: guaranteeAndLimit(cpuQuantity, "CPU cores"),
-    memory: guaranteeAndLimit(memoryQuantity, "Memory"),
+    image: notebookImage.describe(
+      "Notebook image, pinned to a dated tag, a commit, a full X.Y.Z version or a digest.",
+    ),
+    cpu: guaranteeAndLimit(cpuQuantity, quantityAtLeast("cpu", NOTEBOOK_CPU_LIMIT), "CPU cores"),
+    memory: guaranteeAndLimit(memoryQuantity, quantityAtLeast("memory", NOTEBOOK_MEMORY_LIMIT), "Memory"),
     gpu: gpuRequestSchema.optional(),
     groups: z
       .array(z.string().min(1))
@@ -55,12 +81,20 @@ export const profileSchema = z
       .describe("Groups (from the identity provider) whose members may use it. Admins always may."),
     default: z.boolean().default(false).describe("Pre-selected on the spawn page. Exactly one profile is."),
     order: z.number().int().default(100).describe("Position on the spawn page, smallest first."),
-    idleTimeout: seconds
+    idleTimeout: timeoutSeconds(
+      "does not turn culling off: the hub-wide culler still stops idle servers; leave idleTimeout out to use the hub's timeout",
+    )
       .optional()
-      .describe("Stop the server after this many idle seconds (default: the culler's timeout)."),
-    maxRuntime: seconds
+      .describe(
+        "Stop the server after this many idle seconds (at least 600, at most the culler's timeout; default: the culler's timeout).",
+      ),
+    maxRuntime: timeoutSeconds(
+      "does not mean unlimited: the hub-wide culler still stops servers at its maxAge; leave maxRuntime out to use it",
+    )
       .optional()
-      .describe("Stop the server after this many seconds however busy (default: the culler's maxAge)."),
+      .describe(
+        "Stop the server after this many seconds however busy (at least 600, at most the culler's maxAge; default: the culler's maxAge).",
+      ),
     computeUnitsPerHour: z.number().min(0).default(0).describe("Charge-back rate, for reports."),
     customImage: customImageSchema.optional(),
   })
