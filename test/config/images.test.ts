@@ -45,7 +45,7 @@ describe("image pinning", () => {
     ]) {
       assert.match(
         explainUnpinnedImage(image as string, "notebook") ?? "pinned",
-        new RegExp(escape(part as string)),
+        new RegExp(escapeRegExp(part as string)),
         image,
       );
     }
@@ -66,6 +66,6 @@ describe("image pinning", () => {
   });
 });
 
-function escape(text: string): string {
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
