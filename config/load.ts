@@ -58,6 +58,8 @@ export interface LoadOptions {
 export interface FromTextOptions {
   /** The profiles folder the files came from, named when it holds none. */
   readonly profilesDir?: string;
+  /** The folder was given by the caller (e.g. --profiles), not named by the stack file. */
+  readonly profilesDirGiven?: boolean;
   /** Issues found while reading the folder (skipped and refused entries), reported with the rest. */
   readonly folderIssues?: readonly ConfigIssue[];
 }
@@ -113,6 +115,7 @@ export function loadPlatformConfig(options: LoadOptions): LoadResult {
   }
   return loadPlatformConfigFromText({ file: options.stackFile, text: stackText }, profileFiles, {
     profilesDir,
+    profilesDirGiven: options.profilesDir !== undefined,
     folderIssues,
   });
 }
@@ -140,7 +143,7 @@ export function loadPlatformConfigFromText(
   );
   const everyFileRead = !issues.some((issue) => issue.severity === "error" && issue.file !== stackFile.file);
   if (profileFiles.length === 0 && everyFileRead) {
-    issues.push(emptyFolderIssue(options.profilesDir, stack));
+    issues.push(emptyFolderIssue(options.profilesDir, stack, options.profilesDirGiven ?? false));
   }
 
   // Each profile against the profile schema on its own, so one file's mistakes never hide another's.
@@ -185,15 +188,21 @@ export function loadPlatformConfigFromText(
   };
 }
 
-function emptyFolderIssue(profilesDir: string | undefined, stack: SourceDocument | undefined): ConfigIssue {
-  const named = stack?.locateExact(["config", PROFILES_DIR_KEY]);
-  const why = named
-    ? `the folder ${PROFILES_DIR_KEY} names at ${displayPath(stack?.file ?? "")}:${named.line}:${named.col}`
-    : `the default folder; another can be named with ${PROFILES_DIR_KEY} in the stack file`;
+function emptyFolderIssue(
+  profilesDir: string | undefined,
+  stack: SourceDocument | undefined,
+  given: boolean,
+): ConfigIssue {
+  const named = given ? undefined : stack?.locateExact(["config", PROFILES_DIR_KEY]);
+  const why = given
+    ? ""
+    : named
+      ? ` (the folder ${PROFILES_DIR_KEY} names at ${displayPath(stack?.file ?? "")}:${named.line}:${named.col})`
+      : ` (the default folder; another can be named with ${PROFILES_DIR_KEY} in the stack file)`;
   return {
     file: profilesDir ?? "(profiles folder)",
     field: "(folder)",
-    message: `holds no profile files (*.yaml) (${why}); add one, e.g. a copy of config/profiles/10-cpu-default.yaml (docs/profiles.md)`,
+    message: `holds no profile files (*.yaml)${why}; add one, e.g. a copy of config/profiles/10-cpu-default.yaml (docs/profiles.md)`,
     severity: "error",
     ...(named && stack ? { related: [{ file: stack.file, position: named, field: PROFILES_DIR_KEY }] } : {}),
   };

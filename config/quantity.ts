@@ -163,6 +163,8 @@ function checkMemory(
 ): QuantityCheck {
   const fail = (why: string): QuantityCheck => ({ ok: false, message: `${shown} ${why}` });
   const what = kind === "memory" ? "memory" : "storage";
+  const zero = `is zero: KubeSpawner reads 0 as "no guarantee" or "no limit", not as no ${what}; write an amount such as ${example(kind)}`;
+  if (Number(amount) === 0) return fail(zero);
   if (unit === "") {
     const bytes = Number(amount);
     const guess = bytes >= 2 ** 20 ? withUnit(bytes) : `${amount}Gi or ${amount}Mi`;
@@ -191,11 +193,6 @@ function checkMemory(
   const bytes = parseQuantity(canonical);
   if (bytes === undefined || text !== canonical) {
     return fail(`is not a Kubernetes quantity: write ${canonical}${space !== "" ? " (no space)" : ""}`);
-  }
-  if (bytes === 0) {
-    return fail(
-      `is zero: KubeSpawner reads 0 as "no guarantee" or "no limit", not as no ${what}; write an amount such as ${example(kind)}`,
-    );
   }
   if (bytes > 2 ** 63) return fail("is larger than Kubernetes can represent");
   const floor = minimum ?? {

@@ -12,7 +12,7 @@ function knownGroups(config: PlatformConfig): string[] {
 /** "did you mean …?" for a group name: the same name in another case first, then the closest spelling. */
 export function suggestGroup(group: string, known: readonly string[]): string | undefined {
   const sameLetters = known.find((candidate) => candidate.toLowerCase() === group.toLowerCase());
-  if (sameLetters) return `did you mean "${sameLetters}"? (group names are case-sensitive)`;
+  if (sameLetters) return `did you mean "${sameLetters}"? Group names are case-sensitive.`;
   const close = closestMatch(group, known);
   return close ? `did you mean "${close}"?` : undefined;
 }
@@ -27,7 +27,9 @@ export function referencedGroupsExist(config: PlatformConfig): RuleIssue[] {
         const hint = suggestGroup(group, known);
         issues.push({
           path: ["profiles", index, "groups", position],
-          message: `unknown group ${quote(group)}; ${hint ? `${hint} ` : ""}groups are defined in the stack's auth.groups (${list})`,
+          message: hint
+            ? `unknown group ${quote(group)}; ${hint} The stack's auth.groups define: ${list}`
+            : `unknown group ${quote(group)}; groups are defined in the stack's auth.groups (${list})`,
         });
       }
     });

@@ -1,10 +1,12 @@
 /** The loader: what course staff and platform engineers see when a file is missing, wrong or fine. */
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, test } from "node:test";
 import { loadPlatformConfig, loadPlatformConfigFromText } from "../../config/load";
 import { PROD_STACK, PROJECT_ROOT, prodConfig } from "../helpers";
+import { FIXTURES } from "./base";
 
 describe("loading the platform config", () => {
   test("the prod stack describes the seed's cluster", () => {
@@ -65,6 +67,28 @@ describe("loading the platform config", () => {
     assert.ok(!JSON.stringify(result.issues).includes("AAABAxyz"));
   });
 
+  test("text that is not UTF-8 is refused at the line and column of the first bad byte", () => {
+    const stack = {
+      file: "Pulumi.t.yaml",
+      text: readFileSync(path.join(FIXTURES, "base", "Pulumi.base.yaml")),
+    };
+    const utf16 = Buffer.from("\uFEFFslug: x\n", "utf16le");
+    const latin1 = Buffer.from("slug: x\ndisplayName: Caf\xe9\n", "latin1");
+    const result = loadPlatformConfigFromText(stack, [
+      { file: "a.yaml", text: utf16 },
+      { file: "b.yaml", text: latin1 },
+    ]);
+    assert.deepEqual(
+      result.issues.map(
+        (issue) => `${issue.file}:${issue.position?.line}:${issue.position?.col}: ${issue.message}`,
+      ),
+      [
+        "a.yaml:1:1: is UTF-16 text; save it as UTF-8 (in the editor's encoding menu)",
+        "b.yaml:2:17: is not UTF-8 text: byte 0xE9 here is not UTF-8 (saved as Latin-1 or Windows-1252?); save the file as UTF-8",
+      ],
+    );
+  });
+
   test("the prod stack loads well inside the benchmark budget here too", () => {
     const result = loadPlatformConfig({ stackFile: PROD_STACK });
     assert.ok(result.config);
@@ -93,6 +117,36 @@ describe("npm run validate", () => {
     );
     assert.doesNotMatch(run.stderr, /at .*\.ts:\d+/);
     assert.equal(run.stdout, "");
+  });
+
+  test("an alias bomb, bad bytes and a second document are located problems, not a crash", () => {
+    const profiles = path.join(PROJECT_ROOT, "test", "fixtures", "profiles");
+    const run = spawnSync(tsx, [validate, "--profiles", profiles], { cwd: PROJECT_ROOT, encoding: "utf8" });
+    assert.equal(run.status, 1);
+    assert.match(
+      run.stderr,
+      /^test\/fixtures\/profiles\/alias-bomb\.yaml:14:\d+: \(syntax\): YAML aliases expand/m,
+    );
+    assert.match(run.stderr, /^test\/fixtures\/profiles\/not-utf8\.yaml:3:\d+: \(file\): is not UTF-8 text/m);
+    assert.match(
+      run.stderr,
+      /^test\/fixtures\/profiles\/two-documents\.yaml:8:1: \(syntax\): a second YAML document/m,
+    );
+    assert.doesNotMatch(run.stderr, /internal error/);
+  });
+
+  test("skipped files are listed as notes, and the config stays valid", () => {
+    const profiles = path.join(PROJECT_ROOT, "test", "fixtures", "folders", "editor-files", "profiles");
+    const out = execFileSync(tsx, [validate, "--profiles", profiles], {
+      cwd: PROJECT_ROOT,
+      encoding: "utf8",
+    });
+    assert.match(
+      out,
+      /Skipped \(not profiles\):\n {2}test\/fixtures\/folders\/editor-files\/profiles\/#10-cpu\.yaml#: \(file\): skipped:/,
+    );
+    assert.match(out, /\.DS_Store: \(file\): skipped: a hidden entry/);
+    assert.match(out, /The config is valid\./);
   });
 
   test("a missing stack is an error, not a crash", () => {

@@ -229,12 +229,12 @@ describe("cross-field rules", () => {
       },
       (at) =>
         [
-          ['"cps-studnets"; did you mean "cps-students"? ', 0],
-          ['"CPS-Students"; did you mean "cps-students"? (group names are case-sensitive) ', 1],
-          ['"cps-staff"; ', 2],
-        ].map(([text, position]) => ({
-          path: ["profiles", at("cpu-default"), "groups", position as number],
-          message: `unknown group ${text}groups are defined in the stack's auth.groups (jupyter_admin, cps-students, cpsHPCAccess)`,
+          'unknown group "cps-studnets"; did you mean "cps-students"? The stack\'s auth.groups define: jupyter_admin, cps-students, cpsHPCAccess',
+          'unknown group "CPS-Students"; did you mean "cps-students"? Group names are case-sensitive. The stack\'s auth.groups define: jupyter_admin, cps-students, cpsHPCAccess',
+          'unknown group "cps-staff"; groups are defined in the stack\'s auth.groups (jupyter_admin, cps-students, cpsHPCAccess)',
+        ].map((message, position) => ({
+          path: ["profiles", at("cpu-default"), "groups", position],
+          message,
         })),
     );
     failsWith(
