@@ -99,11 +99,21 @@ export function loadPlatformConfig(options: LoadOptions): LoadResult {
       };
     }
     const what = existsSync(profilesDir) ? "is not a folder" : "profiles folder not found";
-    return missing(
-      profilesDir,
-      "(folder)",
-      `${what}; pass --profiles DIR or set ${PROFILES_DIR_KEY} in the stack file`,
-    );
+    const named = options.profilesDir === undefined ? stackNamedDir(options.stackFile, stackText) : undefined;
+    const where = named ? ` (named by ${PROFILES_DIR_KEY} at ${named})` : "";
+    // The stack's own problems are reported with it: one run shows everything.
+    return {
+      issues: [
+        ...inStack,
+        {
+          file: profilesDir,
+          field: "(folder)",
+          message: `${what}${where}; pass --profiles DIR or set ${PROFILES_DIR_KEY} in the stack file`,
+          severity: "error",
+        },
+      ],
+      secretsSet: stackOnly.secretsSet,
+    };
   }
   const folder = scanProfilesFolder(profilesDir);
   const folderIssues: ConfigIssue[] = [...folder.issues];
@@ -118,6 +128,14 @@ export function loadPlatformConfig(options: LoadOptions): LoadResult {
     profilesDirGiven: options.profilesDir !== undefined,
     folderIssues,
   });
+}
+
+/** Where the stack file names its profiles folder ("Pulumi.dev.yaml:68:3"), if it does. */
+function stackNamedDir(stackFile: string, stackText: string): string | undefined {
+  const parsed = parseYamlSource(stackFile, stackText);
+  if (Array.isArray(parsed)) return undefined;
+  const position = parsed.locateExact(["config", PROFILES_DIR_KEY]);
+  return position ? `${displayPath(stackFile)}:${position.line}:${position.col}` : undefined;
 }
 
 /** The profiles folder a stack names, relative to the stack file; syntax errors surface later. */
