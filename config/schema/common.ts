@@ -116,6 +116,10 @@ export function explainUnpinnedImage(image: string, role: ImageRole = "platform"
     const written = tag.split(/[-_.]/)[movingAt] as string;
     const word = words[movingAt] as string;
     const caseNote = written === word ? "" : ` (that is "${word}": tags are compared without case)`;
+    // The long-standing wording for plain "latest" (the policy pack reports it too).
+    if (written === "latest" && words.length === 1) {
+      return `${shown} uses "latest"; pin a dated tag or a digest so every node runs the same image`;
+    }
     const what = word === "latest" ? "" : ", a branch or channel name the registry re-points at every build";
     return `${shown} uses the moving tag "${written}"${caseNote}${what}; ${PIN_ADVICE}`;
   }

@@ -26,7 +26,7 @@ describe("image pinning", () => {
   test("moving tags are refused, compared without case", () => {
     for (const [image, part] of [
       ["quay.io/jupyter/base-notebook", "has no tag"],
-      ["quay.io/jupyter/base-notebook:latest", 'moving tag "latest"'],
+      ["quay.io/jupyter/base-notebook:latest", 'uses "latest"'],
       ["quay.io/jupyter/base-notebook:Latest", 'that is "latest"'],
       ["registry.example.org/course/image:master", 'moving tag "master"'],
       ["registry.example.org/course/image:develop", 'moving tag "develop"'],
