@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Builds the simulated cluster's binaries from the Go module proxy, pinned by sim/tools/*/go.{mod,sum}:
-# kube-apiserver, kube-controller-manager, kube-scheduler, kubectl (k8s.io/kubernetes), etcd, kwok.
+# kube-apiserver, kube-controller-manager, kube-scheduler, kubectl (k8s.io/kubernetes), etcd, kwok,
+# actionlint (checks the CI workflow),
+# and the Pulumi engine's pieces: the CLI (github.com/pulumi/pulumi/pkg/v3) and the kubernetes
+# provider plugin (github.com/pulumi/pulumi-kubernetes/provider/v4), see docs/engine.md.
 #
 #   sim/build-tools.sh               # build what is missing (a warm run is a 0.1 s no-op)
 #   sim/build-tools.sh kwok etcd     # only these (optional extra targets: kwokctl etcdctl)
@@ -12,8 +15,9 @@
 # Output, outside the clone so every clone and CI run on the machine shares it, keyed by version:
 #   ${GPU_JUPYTERHUB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gpu-jupyterhub}/tools/bin/<name>-<version>
 #   .../tools/share/kwok-<version>/kwok.yaml (kwok's default stages)   .../tools/logs/<name>-<version>.log
-# A cold build takes 17 to 21 minutes on 2 cores (kube-apiserver alone 10 to 11) and fills ~5 GB of
-# Go build cache and ~1 GB of module cache. Needs Go >= the go line of tools/*/go.mod (1.26.0).
+# A cold build takes 17 to 21 minutes on 2 cores for the cluster (kube-apiserver alone 10 to 11) and
+# about 18 more for the Pulumi CLI and provider; it fills ~7 GB of Go build cache and ~2 GB of modules.
+# Needs Go >= the go line of tools/*/go.mod (1.26.0), and node for the provider's generate step.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -28,10 +32,10 @@ export GOTOOLCHAIN=local
 export GOFLAGS="-mod=readonly -buildvcs=false"
 export CGO_ENABLED=0
 
-DEFAULT_TARGETS=(etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwok)
+DEFAULT_TARGETS=(etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwok pulumi pulumi-resource-kubernetes actionlint)
 # Rough cold build times on 2 cores, for the progress lines (the later k8s binaries reuse the apiserver's work).
 declare -A EXPECTED=([etcd]=2m [kube-apiserver]=11m [kube-controller-manager]=4m [kube-scheduler]=1m
-  [kubectl]=1m [kwok]=2m [kwokctl]=1m [etcdctl]=1m)
+  [kubectl]=1m [kwok]=2m [kwokctl]=1m [etcdctl]=1m [pulumi]=10m [pulumi-resource-kubernetes]=8m [actionlint]=1m)
 
 FORCE=0 MODE=build TARGETS=()
 for a in "$@"; do
@@ -39,8 +43,8 @@ for a in "$@"; do
     --force) FORCE=1 ;;
     --list) MODE=list ;;
     --check) MODE=check ;;
-    --key) cat "$HERE"/tools/*/go.mod "$HERE"/tools/*/go.sum "${BASH_SOURCE[0]}" | sha256sum | cut -c1-16; exit 0 ;;
-    -h | --help) sed -n '2,16p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    --key) cat "$HERE"/tools/*/go.mod "$HERE"/tools/*/go.sum "$HERE"/tools/*/main.go "${BASH_SOURCE[0]}" | sha256sum | cut -c1-16; exit 0 ;;
+    -h | --help) sed -n '2,20p' "${BASH_SOURCE[0]}"; exit 0 ;;
     -*) echo "unknown flag $a" >&2; exit 2 ;;
     *) TARGETS+=("$a") ;;
   esac
@@ -52,7 +56,17 @@ modver() { awk -v m="$2" '($1==m && $2 ~ /^v[0-9]/){print $2; exit} ($1=="requir
 K8S_VER=$(modver k8s k8s.io/kubernetes)
 ETCD_VER=$(modver etcd go.etcd.io/etcd/server/v3)
 KWOK_VER=$(modver kwok sigs.k8s.io/kwok)
-[[ -n $K8S_VER && -n $ETCD_VER && -n $KWOK_VER ]] || { echo "cannot read versions from $HERE/tools/*/go.mod" >&2; exit 1; }
+PULUMI_VER=$(modver pulumi github.com/pulumi/pulumi/pkg/v3)
+ACTIONLINT_VER=$(modver actionlint github.com/rhysd/actionlint)
+[[ -n $K8S_VER && -n $ETCD_VER && -n $KWOK_VER && -n $PULUMI_VER && -n $ACTIONLINT_VER ]] || { echo "cannot read versions from $HERE/tools/*/go.mod" >&2; exit 1; }
+# The proxy serves the kubernetes provider only as this pseudo-version, which is the commit of release
+# v4.25.0; the plugin reports (and is cached as) the release it is.
+KUBE_PROVIDER_MOD=github.com/pulumi/pulumi-kubernetes/provider/v4
+KUBE_PROVIDER_PSEUDO=$(modver pulumi-kubernetes $KUBE_PROVIDER_MOD)
+case $KUBE_PROVIDER_PSEUDO in
+  v4.0.0-20260115033456-f47bc2d6f199) KUBE_PROVIDER_VER=v4.25.0 ;;
+  *) echo "tools/pulumi-kubernetes/go.mod pins $KUBE_PROVIDER_PSEUDO: name its release in ${BASH_SOURCE[0]}" >&2; exit 1 ;;
+esac
 
 # target -> "module-dir|version|package"
 spec() {
@@ -61,6 +75,9 @@ spec() {
     etcd) echo "etcd|$ETCD_VER|go.etcd.io/etcd/server/v3" ;; # server/main.go is package main
     etcdctl) echo "etcd|$ETCD_VER|go.etcd.io/etcd/etcdctl/v3" ;;
     kwok | kwokctl) echo "kwok|$KWOK_VER|sigs.k8s.io/kwok/cmd/$1" ;;
+    pulumi) echo "pulumi|$PULUMI_VER|github.com/pulumi/pulumi/pkg/v3/cmd/pulumi" ;;
+    pulumi-resource-kubernetes) echo "pulumi-kubernetes|$KUBE_PROVIDER_VER|." ;; # our main.go: upstream's, minus go generate
+    actionlint) echo "actionlint|$ACTIONLINT_VER|github.com/rhysd/actionlint/cmd/actionlint" ;; # checks .github/workflows (test/ci)
     *) echo "unknown target $1 (known: ${DEFAULT_TARGETS[*]} kwokctl etcdctl)" >&2; return 1 ;;
   esac
 }
@@ -108,6 +125,9 @@ ldflags() { # $1 target, $2 version
       done ;;
     etcd | etcdctl) f+=" -X go.etcd.io/etcd/api/v3/version.GitSHA=$v-gomodule" ;;
     kwok | kwokctl) f+=" -X sigs.k8s.io/kwok/pkg/consts.KubeVersion=${K8S_VER#v}" ;;
+    pulumi) f+=" -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$v" ;;
+    pulumi-resource-kubernetes) f+=" -X $KUBE_PROVIDER_MOD/pkg/version.Version=${v#v}" ;;
+    actionlint) f+=" -X github.com/rhysd/actionlint.version=${v#v}" ;;
   esac
   echo "$f"
 }
@@ -128,6 +148,22 @@ kwok_stages() {
     done
   } >"$out.tmp.$$" && mv -f "$out.tmp.$$" "$out"
   say "kwok $KWOK_VER: stages $out"
+}
+
+# Upstream's `go generate` step for the provider's main: the schema with its version set, and the
+# terraform mapping, written next to tools/pulumi-kubernetes/main.go (git-ignored) for go:embed.
+kube_provider_embeds() {
+  local dir out=$HERE/tools/pulumi-kubernetes
+  dir=$(cd "$out" && go mod download "$KUBE_PROVIDER_MOD" && go list -m -f '{{.Dir}}' "$KUBE_PROVIDER_MOD")
+  node -e '
+    const fs = require("node:fs");
+    const [src, out, version] = process.argv.slice(1);
+    const schema = JSON.parse(fs.readFileSync(`${src}/schema.json`, "utf8"));
+    schema.version = version;
+    fs.writeFileSync(`${out}/schema-embed.json`, JSON.stringify(schema));
+    const mapping = JSON.parse(fs.readFileSync(`${src}/terraform-mapping.json`, "utf8"));
+    fs.writeFileSync(`${out}/terraform-mapping-embed.json`, JSON.stringify(mapping));
+  ' "$dir/cmd/pulumi-resource-kubernetes" "$out" "${KUBE_PROVIDER_VER#v}"
 }
 
 fmt_t() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
@@ -153,6 +189,7 @@ for t in "${TARGETS[@]}"; do
     cached=$((cached + 1))
   else
     ((checked_go)) || { need_go; checked_go=1; }
+    [[ $t == pulumi-resource-kubernetes ]] && kube_provider_embeds
     say "[$n/${#TARGETS[@]}] $t $ver: building $pkg (about ${EXPECTED[$t]:-?} cold on 2 cores; log $LOG/$t-$ver.log)"
     s=$SECONDS
     ticker "$t" &
@@ -177,6 +214,6 @@ done
 if ((built > 0 || ${#failed[@]} > 0)); then
   say "done in $(fmt_t $((SECONDS - T0))): built $built, cached $cached, failed ${#failed[@]} ${failed[*]:-}; $BIN"
 else
-  say "all ${#TARGETS[@]} tools cached in $BIN (k8s $K8S_VER, etcd $ETCD_VER, kwok $KWOK_VER)"
+  say "all ${#TARGETS[@]} tools cached in $BIN (k8s $K8S_VER, etcd $ETCD_VER, kwok $KWOK_VER, pulumi $PULUMI_VER, kubernetes provider $KUBE_PROVIDER_VER)"
 fi
 ((${#failed[@]} == 0))
