@@ -35,11 +35,13 @@ export class Platform extends pulumi.ComponentResource {
     const { config } = args;
 
     // User pods share the namespace with the hub: baseline is enforced, restricted is warned about.
+    // `pulumi destroy` keeps the namespace: deleting it would delete the users' home claims and the
+    // database's claim with it, which Pulumi never created (docs/engine.md, "What destroy keeps").
     const namespaceResource = podSecurityNamespace(
       `${name}-namespace`,
       config.cluster.namespace,
       "baseline",
-      child,
+      { parent: this, retainOnDelete: true },
     );
     const namespace = namespaceResource.metadata.name;
     const priorities = priorityClasses(`${name}-priority`, config, child);
@@ -67,6 +69,7 @@ export class Platform extends pulumi.ComponentResource {
         namespace,
         hubSecretName: secrets.hubSecretName,
         ...(secrets.databaseSecretName ? { databaseSecretName: secrets.databaseSecretName } : {}),
+        secretChecksum: secrets.checksum,
       },
       afterPriorities,
     );

@@ -34,7 +34,7 @@ export function prePullPlan(config: PlatformConfig): PrePullTarget[] {
   for (const profile of config.profiles) {
     const target = entry(profile.image);
     target.usedBy.push(profile.slug);
-    const terms = profileAffinity(config, profile);
+    const terms = profileAffinity(profile);
     if (terms.length === 0) target.everyNode = true;
     for (const term of terms) target.terms.set(JSON.stringify(term), term);
   }

@@ -173,12 +173,12 @@ export class NfsStorage extends pulumi.ComponentResource {
         allowVolumeExpansion: true,
         parameters: storageClassParameters(storage.storageClass.onDelete),
       },
-      { parent: this, protect: storage.storageClass.protect },
+      { parent: this, retainOnDelete: true, protect: storage.storageClass.protect },
     );
 
     if (storage.datasets.enabled) {
       const datasets = storage.datasets;
-      const keep = { parent: this, protect: datasets.protect };
+      const keep = { parent: this, retainOnDelete: true, protect: datasets.protect };
       // A static volume bound to exactly one claim (claimRef both ways), outside any StorageClass,
       // so no provisioner ever manages or deletes it; Retain keeps Kubernetes off the data too.
       const volume = new k8s.core.v1.PersistentVolume(

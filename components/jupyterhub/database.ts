@@ -16,6 +16,20 @@ export interface DatabaseArgs {
 }
 
 const POSTGRES_UID = 999; // the postgres user of the official image
+const DATA_DIR = "/var/lib/postgresql/data";
+
+/**
+ * The image sets POSTGRES_PASSWORD only when it creates the data directory. After `pulumi destroy`
+ * and `up` the claim (and its data) is still there but the generated password is new: this sets
+ * the Secret's current password on the existing data before the server starts (single-user mode,
+ * no network). The password is alphanumeric (RandomPassword special: false), so quoting is safe.
+ */
+export const PASSWORD_FOLLOWS_SECRET = [
+  "set -eu",
+  'if [ -s "$PGDATA/PG_VERSION" ]; then',
+  `  echo "ALTER ROLE jupyterhub PASSWORD '$POSTGRES_PASSWORD';" | postgres --single -D "$PGDATA" jupyterhub >/dev/null`,
+  "fi",
+].join("\n");
 
 export class Database extends pulumi.ComponentResource {
   constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -29,6 +43,19 @@ export class Database extends pulumi.ComponentResource {
       periodSeconds: 10,
       timeoutSeconds: 5,
     });
+    const env = [
+      { name: "POSTGRES_USER", value: "jupyterhub" },
+      { name: "POSTGRES_DB", value: "jupyterhub" },
+      { name: "PGDATA", value: `${DATA_DIR}/pgdata` },
+      {
+        name: "POSTGRES_PASSWORD",
+        valueFrom: { secretKeyRef: { name: args.databaseSecretName, key: DATABASE_PASSWORD_KEY } },
+      },
+    ];
+    const volumeMounts = [
+      { name: "data", mountPath: DATA_DIR },
+      { name: "run", mountPath: "/var/run/postgresql" },
+    ];
     const service = new k8s.core.v1.Service(
       `${name}-service`,
       {
@@ -56,35 +83,36 @@ export class Database extends pulumi.ComponentResource {
               automountServiceAccountToken: false,
               enableServiceLinks: false,
               securityContext: restrictedPod(POSTGRES_UID),
+              initContainers: [
+                {
+                  name: "password-follows-secret",
+                  image: database.image,
+                  command: ["sh", "-c", PASSWORD_FOLLOWS_SECRET],
+                  env,
+                  resources: containerResources(database.resources),
+                  securityContext: restrictedContainer(POSTGRES_UID),
+                  volumeMounts,
+                },
+              ],
               containers: [
                 {
                   name: "postgres",
                   image: database.image,
-                  env: [
-                    { name: "POSTGRES_USER", value: "jupyterhub" },
-                    { name: "POSTGRES_DB", value: "jupyterhub" },
-                    { name: "PGDATA", value: "/var/lib/postgresql/data/pgdata" },
-                    {
-                      name: "POSTGRES_PASSWORD",
-                      valueFrom: {
-                        secretKeyRef: { name: args.databaseSecretName, key: DATABASE_PASSWORD_KEY },
-                      },
-                    },
-                  ],
+                  env,
                   ports: [{ name: "postgres", containerPort: PORTS.postgres }],
                   resources: containerResources(database.resources),
                   securityContext: restrictedContainer(POSTGRES_UID),
                   readinessProbe: probe(5),
                   livenessProbe: probe(30),
-                  volumeMounts: [
-                    { name: "data", mountPath: "/var/lib/postgresql/data" },
-                    { name: "run", mountPath: "/var/run/postgresql" },
-                  ],
+                  volumeMounts,
                 },
               ],
               volumes: [{ name: "run", emptyDir: {} }],
             },
           },
+          // The default, written down: neither deleting the StatefulSet (pulumi destroy) nor
+          // scaling it down deletes the database's claim.
+          persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
           volumeClaimTemplates: [
             {
               metadata: { name: "data", labels: labels("hub-db") },

@@ -17,6 +17,8 @@ export interface HubArgs {
   readonly namespace: pulumi.Input<string>;
   readonly hubSecretName: pulumi.Input<string>;
   readonly databaseSecretName?: pulumi.Input<string>;
+  /** Changes when a value the hub reads from its Secrets changes (HubSecrets.checksum). */
+  readonly secretChecksum: pulumi.Input<string>;
 }
 
 /** KubeSpawner creates and deletes user pods and their claims and watches events; nothing else. */
@@ -106,7 +108,10 @@ export class Hub extends pulumi.ComponentResource {
           template: {
             metadata: {
               labels: podLabels,
-              annotations: { "checksum/config": checksum([settings, ...files.map((file) => file.content)]) },
+              annotations: {
+                "checksum/config": checksum([settings, ...files.map((file) => file.content)]),
+                "checksum/secret": args.secretChecksum,
+              },
             },
             spec: {
               serviceAccountName: account.metadata.name,

@@ -84,7 +84,7 @@ export function profileSettings(config: PlatformConfig, profile: Profile): Profi
     cpu_limit: demand.cpuLimit,
     mem_guarantee: Math.round(demand.memoryGuaranteeBytes),
     mem_limit: Math.round(demand.memoryLimitBytes),
-    ...(resource ? gpuOverride(config, resource, gpuAmount, profileAffinity(config, profile)) : {}),
+    ...(resource ? gpuOverride(config, resource, gpuAmount, profileAffinity(profile)) : {}),
   };
   return {
     slug: profile.slug,
@@ -112,7 +112,7 @@ export function profileSettings(config: PlatformConfig, profile: Profile): Profi
             gpu_overrides: Object.fromEntries(
               Array.from({ length: profile.customImage.maxGpus }, (_, index) => [
                 String(index + 1),
-                gpuOverride(config, "nvidia.com/gpu", index + 1, fullGpuAffinity(config)),
+                gpuOverride(config, "nvidia.com/gpu", index + 1, fullGpuAffinity()),
               ]),
             ),
           },

@@ -9,6 +9,7 @@ import type { PlatformSecrets } from "../../config/pulumi-stack";
 import type { PlatformConfig } from "../../config/schema/platform";
 import { NAMES } from "../names";
 import { objectMeta } from "../pod-defaults";
+import { checksum } from "./hub-files";
 
 /** Keys of Secret `hub`. */
 export const HUB_SECRET_KEYS = {
@@ -38,6 +39,14 @@ export interface HubSecretsArgs {
 export class HubSecrets extends pulumi.ComponentResource {
   readonly hubSecretName: pulumi.Output<string>;
   readonly databaseSecretName?: pulumi.Output<string>;
+  /**
+   * sha256 over every value the hub reads from Secrets: the hub pod's `checksum/secret`
+   * annotation, so a changed OAuth client secret restarts the hub (as z2jh's checksum/secret).
+   * Not marked secret: the values are high-entropy (generated, or the identity provider's client
+   * secret), so their hash reveals nothing, and a secret annotation would hide the whole pod
+   * template from previews and reviews.
+   */
+  readonly checksum: pulumi.Output<string>;
 
   constructor(name: string, args: HubSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gpu-jupyterhub:jupyterhub:HubSecrets", name, {}, opts);
@@ -47,22 +56,24 @@ export class HubSecrets extends pulumi.ComponentResource {
     const oauthClientSecret =
       args.secrets.oauthClientSecret ??
       pulumi.secret("not-set-in-preview: pulumi config set --secret oauthClientSecret");
+    const hubValues = secretValues({
+      [HUB_SECRET_KEYS.proxyAuthToken]: hex32("proxy-auth-token"),
+      [HUB_SECRET_KEYS.cookieSecret]: hex32("cookie-secret"),
+      [HUB_SECRET_KEYS.cryptKey]: hex32("crypt-key"),
+      [HUB_SECRET_KEYS.oauthClientSecret]: oauthClientSecret,
+      ...(args.secrets.databaseUrl ? { [HUB_SECRET_KEYS.databaseUrl]: args.secrets.databaseUrl } : {}),
+    });
     const hub = new k8s.core.v1.Secret(
       `${name}-hub`,
       {
         metadata: objectMeta(NAMES.hubSecret, args.namespace, "hub"),
         type: "Opaque",
-        stringData: secretValues({
-          [HUB_SECRET_KEYS.proxyAuthToken]: hex32("proxy-auth-token"),
-          [HUB_SECRET_KEYS.cookieSecret]: hex32("cookie-secret"),
-          [HUB_SECRET_KEYS.cryptKey]: hex32("crypt-key"),
-          [HUB_SECRET_KEYS.oauthClientSecret]: oauthClientSecret,
-          ...(args.secrets.databaseUrl ? { [HUB_SECRET_KEYS.databaseUrl]: args.secrets.databaseUrl } : {}),
-        }),
+        stringData: hubValues,
       },
       child,
     );
     this.hubSecretName = hub.metadata.name;
+    const checksummed: pulumi.Output<string>[] = Object.values(hubValues);
 
     if (args.config.database.type === "postgres") {
       const password = new random.RandomPassword(
@@ -80,7 +91,12 @@ export class HubSecrets extends pulumi.ComponentResource {
         child,
       );
       this.databaseSecretName = database.metadata.name;
+      checksummed.push(password.result);
     }
-    this.registerOutputs({});
+    this.checksum = pulumi.unsecret(pulumi.all(checksummed).apply((values) => checksum(values)));
+    this.registerOutputs({
+      hubSecretName: this.hubSecretName,
+      ...(this.databaseSecretName ? { databaseSecretName: this.databaseSecretName } : {}),
+    });
   }
 }

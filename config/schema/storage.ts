@@ -38,7 +38,12 @@ export const storageSchema = z
           .enum(["retain", "archive", "delete"])
           .default("retain")
           .describe("What the provisioner does with the directory if a volume is deleted anyway."),
-        protect: z.boolean().default(true).describe("Refuse to delete the StorageClass in `pulumi destroy`."),
+        protect: z
+          .boolean()
+          .default(false)
+          .describe(
+            "Make `pulumi destroy` stop at the StorageClass (Pulumi protect). Either way destroy never deletes it (retainOnDelete).",
+          ),
       })
       .prefault({}),
     home: z
@@ -56,7 +61,12 @@ export const storageSchema = z
         size: storageQuantity
           .default("1Ti")
           .describe("Nominal size of the read-only volume (NFS ignores it)."),
-        protect: z.boolean().default(true),
+        protect: z
+          .boolean()
+          .default(false)
+          .describe(
+            "Make `pulumi destroy` stop at the datasets volume and claim (Pulumi protect). Either way destroy never deletes them (retainOnDelete).",
+          ),
       })
       .prefault({})
       .describe("Read-only shared datasets (default server: the home NFS server)."),

@@ -46,7 +46,7 @@ export const restrictGpusToGpuProfiles: ResourceValidationPolicy = {
       }
       const keys = affinityKeys(profile.override);
       const isMig = resources.some((resource) => resource.startsWith("nvidia.com/mig-"));
-      const wanted = isMig ? "nvidia.com/mig.config In" : "nvidia.com/gpu.present In";
+      const wanted = isMig ? "nvidia.com/mig.config Exists" : "nvidia.com/gpu.present In";
       if (!keys.includes(wanted))
         report(`profile "${profile.slug}" requests ${resources.join(", ")} without node affinity ${wanted}`);
     }

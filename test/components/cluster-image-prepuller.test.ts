@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
-import { MIG_CONFIG_LABEL } from "../../components/jupyterhub/placement";
+import { fullGpuAffinity, migAffinity } from "../../components/jupyterhub/placement";
 import { imagePullerName } from "../../components/names";
 import { editableProdConfig, prodConfig } from "../helpers";
 import { type K8sObject, podSpec, type Rendered, render } from "./render-helpers";
@@ -13,17 +13,8 @@ const DATASCIENCE = "quay.io/jupyter/datascience-notebook:2025-11-06";
 const PYTORCH = "quay.io/jupyter/pytorch-notebook:cuda12-2025-11-06";
 const TENSORFLOW = "quay.io/jupyter/tensorflow-notebook:cuda-2025-11-06";
 
-const FULL_GPU_NODES = [
-  {
-    matchExpressions: [
-      { key: "nvidia.com/gpu.present", operator: "In", values: ["true"] },
-      { key: MIG_CONFIG_LABEL, operator: "NotIn", values: ["cps-1g5x8-2g10x3"] },
-    ],
-  },
-];
-const MIG_NODES = [
-  { matchExpressions: [{ key: MIG_CONFIG_LABEL, operator: "In", values: ["cps-1g5x8-2g10x3"] }] },
-];
+const FULL_GPU_NODES = fullGpuAffinity();
+const MIG_NODES = migAffinity();
 
 function pullerOf(rendered: Rendered, image: string): K8sObject {
   return rendered.get("DaemonSet", imagePullerName(image));

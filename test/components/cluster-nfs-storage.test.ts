@@ -1,6 +1,6 @@
 /**
  * NFS storage: the provisioner in its own baseline namespace, a StorageClass that keeps user data
- * when a claim is deleted, and the read-only datasets volume, protected from `pulumi destroy`.
+ * when a claim is deleted, and the read-only datasets volume, both kept by `pulumi destroy`.
  */
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
@@ -68,13 +68,14 @@ describe("NFS storage", () => {
     ]);
   });
 
-  test("the StorageClass: our provisioner, Retain, the directory kept, expandable, protected", () => {
+  test("the StorageClass: our provisioner, Retain, the directory kept, expandable, kept by destroy", () => {
     const storageClass = prod.get("StorageClass", "nfs-client");
     assert.equal(storageClass.provisioner, "k8s-sigs.io/nfs-subdir-external-provisioner");
     assert.equal(storageClass.reclaimPolicy, "Retain");
     assert.deepEqual(storageClass.parameters, { onDelete: "retain", archiveOnDelete: "true" });
     assert.equal(storageClass.allowVolumeExpansion, true);
-    assert.equal(resourceOf(prod, storageClass).options.protect, true);
+    assert.equal(resourceOf(prod, storageClass).options.retainOnDelete, true);
+    assert.equal(resourceOf(prod, storageClass).options.protect, false, "destroy completes by default");
   });
 
   test("StorageClass parameters follow storageClass.onDelete and reclaimPolicy", async () => {
@@ -91,7 +92,7 @@ describe("NFS storage", () => {
     }
   });
 
-  test("datasets: a read-only NFS volume bound to one claim in the hub's namespace, both protected", () => {
+  test("datasets: a read-only NFS volume bound to one claim in the hub's namespace, both kept by destroy", () => {
     const volume = prod.get("PersistentVolume", "shared-datasets");
     assert.deepEqual(volume.spec, {
       capacity: { storage: "1Ti" },
@@ -109,8 +110,8 @@ describe("NFS storage", () => {
       volumeName: "shared-datasets",
       resources: { requests: { storage: "1Ti" } },
     });
-    assert.equal(resourceOf(prod, volume).options.protect, true);
-    assert.equal(resourceOf(prod, claim).options.protect, true);
+    assert.equal(resourceOf(prod, volume).options.retainOnDelete, true);
+    assert.equal(resourceOf(prod, claim).options.retainOnDelete, true);
     const settings = JSON.parse(prod.get("ConfigMap", "hub").data["settings.json"]);
     assert.ok(
       settings.spawner.volumes.some(
@@ -136,15 +137,15 @@ describe("NFS storage", () => {
     assert.ok(!JSON.stringify(rendered.objects).includes("nfs-server-not-set"));
   });
 
-  test("protection follows the config, and datasets can be switched off", async () => {
+  test("protection (destroy stops) follows the config, and datasets can be switched off", async () => {
     const config = editableProdConfig();
-    (config.storage.storageClass as { protect: boolean }).protect = false;
-    (config.storage.datasets as { protect: boolean }).protect = false;
+    (config.storage.storageClass as { protect: boolean }).protect = true;
+    (config.storage.datasets as { protect: boolean }).protect = true;
     let rendered = await render(config);
-    assert.equal(resourceOf(rendered, rendered.get("StorageClass", "nfs-client")).options.protect, false);
+    assert.equal(resourceOf(rendered, rendered.get("StorageClass", "nfs-client")).options.protect, true);
     assert.equal(
       resourceOf(rendered, rendered.get("PersistentVolume", "shared-datasets")).options.protect,
-      false,
+      true,
     );
     (config.storage.datasets as { enabled: boolean }).enabled = false;
     rendered = await render(config);

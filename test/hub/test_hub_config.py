@@ -131,22 +131,28 @@ class TestProfileOverrides:
             "enableServiceLinks": False,
             "runtimeClassName": "nvidia",
         }
-        expressions = made.node_affinity_required[0]["matchExpressions"]
-        assert {"key": "nvidia.com/gpu.present", "operator": "In", "values": ["true"]} in expressions
-        assert {
-            "key": "nvidia.com/mig.config",
-            "operator": "NotIn",
-            "values": ["cps-1g5x8-2g10x3"],
-        } in expressions
+        # a GPU node not in MIG mode: no MIG layout label, or the operator's all-disabled
+        gpu_node = {"key": "nvidia.com/gpu.present", "operator": "In", "values": ["true"]}
+        assert made.node_affinity_required == [
+            {"matchExpressions": [gpu_node, {"key": "nvidia.com/mig.config", "operator": "DoesNotExist"}]},
+            {
+                "matchExpressions": [
+                    gpu_node,
+                    {"key": "nvidia.com/mig.config", "operator": "In", "values": ["all-disabled"]},
+                ]
+            },
+        ]
 
     def test_a_mig_profile_asks_for_its_slice_on_the_mig_node(self, hub_config: Config) -> None:
         made = started_with(hub_config, "hpc", {"profile": "mig-1g-5gb"})
         assert made.extra_resource_limits == {"nvidia.com/mig-1g.5gb": "1"}
         assert made.extra_pod_config["runtimeClassName"] == "nvidia"
+        # a node in MIG mode, whatever its layout; the requested slice picks the node
         assert made.node_affinity_required == [
             {
                 "matchExpressions": [
-                    {"key": "nvidia.com/mig.config", "operator": "In", "values": ["cps-1g5x8-2g10x3"]}
+                    {"key": "nvidia.com/mig.config", "operator": "Exists"},
+                    {"key": "nvidia.com/mig.config", "operator": "NotIn", "values": ["all-disabled"]},
                 ]
             }
         ]

@@ -91,7 +91,7 @@ describe("policies, each fed a passing and a failing object", () => {
       mig.kubespawner_override.node_affinity_required = [];
     });
     assert.deepEqual(await resourceViolations(restrictGpusToGpuProfiles, migAnywhere), [
-      'profile "mig-1g-5gb" requests nvidia.com/mig-1g.5gb without node affinity nvidia.com/mig.config In',
+      'profile "mig-1g-5gb" requests nvidia.com/mig-1g.5gb without node affinity nvidia.com/mig.config Exists',
     ]);
   });
 

@@ -16,6 +16,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
+import { fullGpuAffinity } from "../../components/jupyterhub/placement";
 import { NAMES } from "../../components/names";
 import { migLayoutName } from "../../config/derived";
 import { KubeError } from "../../sim/kube-client";
@@ -202,21 +203,11 @@ describe("the real hub spawns into the simulated cluster", () => {
     assert.equal(pod.metadata.labels?.component, "singleuser-server");
     assert.equal(pod.metadata.labels?.["hub.jupyter.org/username"], "hpc");
 
-    const migLayouts = config.nodes.map(migLayoutName).filter((name): name is string => name !== undefined);
-    assert.ok(migLayouts.length > 0, "the prod stack has a MIG node");
+    // Full GPUs: a GPU node not in MIG mode, named by no layout (placement.ts).
     const terms =
       pod.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ??
       [];
-    assert.equal(terms.length, 1, JSON.stringify(terms));
-    const expressions = terms[0]?.matchExpressions ?? [];
-    assert.deepEqual(
-      expressions.find((e) => e.key === "nvidia.com/gpu.present"),
-      { key: "nvidia.com/gpu.present", operator: "In", values: ["true"] },
-    );
-    assert.deepEqual(
-      expressions.find((e) => e.key === "nvidia.com/mig.config"),
-      { key: "nvidia.com/mig.config", operator: "NotIn", values: migLayouts },
-    );
+    assert.deepEqual(terms, fullGpuAffinity());
 
     const home = pod.spec.volumes?.find((volume) => volume.persistentVolumeClaim?.claimName === "claim-hpc");
     assert.ok(home, `no volume from claim-hpc: ${JSON.stringify(pod.spec.volumes)}`);
