@@ -1,11 +1,9 @@
 /** The Pulumi program: load the validated config, build the platform from it, export what people need. */
 
-import { Platform } from "./components/platform";
-import { loadStackConfig } from "./config/pulumi-stack";
+import { platformProgram } from "./program";
 
-const { config, secrets } = loadStackConfig(__dirname);
-const platform = new Platform("jupyterhub", { config, secrets });
+const outputs = platformProgram(__dirname);
 
-export const hubUrl = platform.hubUrl;
-export const namespace = platform.namespace;
-export const profileSlugs = config.profiles.map((profile) => profile.slug);
+export const hubUrl = outputs.hubUrl;
+export const namespace = outputs.namespace;
+export const profileSlugs = outputs.profileSlugs;

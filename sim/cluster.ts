@@ -159,7 +159,9 @@ async function startProvisioner(cluster: SimCluster, processes: ProcessRecord[])
     () => existsSync(record.log) && readFileSync(record.log, "utf8").includes("serving claims"),
     { timeoutMs: 60_000, processes: [...processes, record] },
   );
-  cluster.log(`storage provisioner running (pid ${record.pid}): binds claims of nfs-client and local-path`);
+  cluster.log(
+    `stand-in controllers running (pid ${record.pid}): claims of nfs-client and local-path, Ingress status`,
+  );
 }
 
 /** Connects to a running cluster started earlier (e.g. by npm run sim:up). */

@@ -9,7 +9,12 @@
  * - rancher.io/local-path (k3s's default StorageClass, WaitForFirstConsumer): a hostPath volume on
  *   the node the scheduler picked (annotation volume.kubernetes.io/selected-node); deleted once its
  *   claim is gone (reclaim policy Delete).
+ * Each volume's data is a real folder on this machine (localVolumeDir), made when the volume is
+ * provisioned, as both provisioners make theirs on the share or the node; local-path's folder goes
+ * with its volume. So a file written there outlives what the volume outlives (pulumi destroy).
  */
+import { mkdirSync, rmSync } from "node:fs";
+import path from "node:path";
 import { NFS_PROVISIONER_NAME } from "../components/names";
 import { LOCAL_PATH_PROVISIONER } from "./k3s-defaults";
 import type { KubeClient } from "./kube-client";
@@ -38,8 +43,30 @@ export interface Claim {
 
 export interface Volume {
   metadata: { name: string; annotations?: Record<string, string>; resourceVersion?: string };
-  spec: { persistentVolumeReclaimPolicy?: string };
+  spec: {
+    persistentVolumeReclaimPolicy?: string;
+    nfs?: { server: string; path: string };
+    hostPath?: { path: string };
+    nodeAffinity?: { required?: { nodeSelectorTerms?: { matchExpressions?: { values?: string[] }[] }[] } };
+  };
   status?: { phase?: string };
+}
+
+/**
+ * Where a volume's data lives on this machine: `<root>/nfs/<server>/<path>` for NFS volumes,
+ * `<root>/nodes/<node>/<path>` for hostPath ones.
+ */
+/** The volumes' root of the cluster whose admin kubeconfig is `kubeconfig`: `.work/sim/<name>/volumes`. */
+export function volumeRoot(kubeconfig: string): string {
+  return path.join(path.dirname(kubeconfig), "volumes");
+}
+
+export function localVolumeDir(root: string, volume: Pick<Volume, "spec">): string | undefined {
+  const { nfs, hostPath, nodeAffinity } = volume.spec;
+  if (nfs) return path.join(root, "nfs", nfs.server, nfs.path);
+  const node = nodeAffinity?.required?.nodeSelectorTerms?.[0]?.matchExpressions?.[0]?.values?.[0];
+  if (hostPath && node) return path.join(root, "nodes", node, hostPath.path);
+  return undefined;
 }
 
 interface StorageClass {
@@ -116,6 +143,8 @@ export class Provisioner {
   constructor(
     private readonly client: KubeClient,
     private readonly log: (line: string) => void,
+    /** Root of the volumes' local folders (localVolumeDir). */
+    private readonly volumeRoot: string,
   ) {}
 
   private async storageClass(name: string): Promise<StorageClass | undefined> {
@@ -138,6 +167,8 @@ export class Provisioner {
     if (!volume) return;
     const response = await this.client.request("POST", "/api/v1/persistentvolumes", volume);
     const name = (volume.metadata as { name: string }).name;
+    const dir = localVolumeDir(this.volumeRoot, volume as Pick<Volume, "spec">);
+    if (response.status === 201 && dir) mkdirSync(dir, { recursive: true });
     if (response.status === 201)
       this.log(
         `provisioned ${name} for ${claim.metadata.namespace}/${claim.metadata.name} (${storageClass.provisioner})`,
@@ -154,6 +185,8 @@ export class Provisioner {
     if (!by || !(SERVED_PROVISIONERS as readonly string[]).includes(by)) return;
     if (volume.status?.phase !== "Released" || volume.spec.persistentVolumeReclaimPolicy !== "Delete") return;
     await this.client.remove(`/api/v1/persistentvolumes/${volume.metadata.name}`);
+    const dir = localVolumeDir(this.volumeRoot, volume);
+    if (dir) rmSync(dir, { recursive: true, force: true });
     this.log(`deleted released ${volume.metadata.name}`);
   }
 

@@ -1,10 +1,13 @@
 /**
- * The simulated cluster's storage provisioner as a process (started by the cluster, stopped with
- * it): `node --import tsx sim/provisioner.ts KUBECONFIG`. What it does: sim/provision.ts.
+ * The simulated cluster's stand-in controllers as one process (started by the cluster, stopped
+ * with it): `node --import tsx sim/provisioner.ts KUBECONFIG`. The storage provisioners
+ * (sim/provision.ts) and the ingress controller's status writer (sim/ingress-status.ts).
  */
+
+import { IngressStatusWriter } from "./ingress-status";
 import { KubeClient } from "./kube-client";
 import { readKubeconfig } from "./kubeconfig";
-import { Provisioner } from "./provision";
+import { Provisioner, volumeRoot } from "./provision";
 
 const kubeconfig = process.argv[2];
 if (!kubeconfig) {
@@ -22,8 +25,12 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     process.exit(0);
   });
 }
-log("serving claims of rancher.io/local-path and k8s-sigs.io/nfs-subdir-external-provisioner");
-new Provisioner(client, log).run(controller.signal).catch((error: unknown) => {
+const fatal = (error: unknown) => {
   log(`fatal: ${(error as Error).stack}`);
   process.exit(1);
-});
+};
+log(
+  "serving claims of rancher.io/local-path and k8s-sigs.io/nfs-subdir-external-provisioner, and Ingress status",
+);
+new Provisioner(client, log, volumeRoot(kubeconfig)).run(controller.signal).catch(fatal);
+new IngressStatusWriter(client, log).run(controller.signal).catch(fatal);

@@ -1,8 +1,11 @@
 /** The short report `npm run sim` prints: objects, workloads, nodes and their GPUs, timings. */
+import path from "node:path";
 import { table } from "../tools/summary";
 import type { SimCluster } from "./cluster";
 import type { DeployReport } from "./deploy";
+import { type EngineDeployReport, engineVersions, stepLine } from "./engine-deploy";
 import type { KubeClient } from "./kube-client";
+import type { UserScheduler } from "./user-scheduler";
 import type { WorkloadState } from "./workloads";
 
 interface Node {
@@ -36,6 +39,25 @@ export async function nodeTable(client: KubeClient): Promise<string> {
   ]);
 }
 
+function workloadTable(workloads: readonly WorkloadState[]): string {
+  return table([
+    ["kind", "namespace/name", "ready"],
+    ...workloads.map((w) => [w.kind, `${w.namespace}/${w.name}`, `${w.ready}/${w.desired}`]),
+  ]);
+}
+
+function userSchedulerLine(scheduler: UserScheduler | undefined): string {
+  return scheduler
+    ? `User scheduler: kube-scheduler process pid ${scheduler.process.pid} as ServiceAccount ${scheduler.serviceAccount}, schedulers ${scheduler.schedulerNames.join(", ")}${scheduler.lease ? `, lease ${scheduler.lease}` : ""}`
+    : "User scheduler: disabled in the stack";
+}
+
+function clusterLine(cluster: SimCluster): string {
+  const v = cluster.tools.versions;
+  return `Simulated cluster "${cluster.name}": Kubernetes ${v.kubernetes} (etcd ${v.etcd}, kwok ${v.kwok}) at ${cluster.server}`;
+}
+
+/** The report of the apply path (npm run sim -- --apply). */
 export async function formatReport(
   cluster: SimCluster,
   deploy: DeployReport,
@@ -47,7 +69,7 @@ export async function formatReport(
   const count = (result: string) => objects.filter((object) => object.result === result).length;
   const skipped = objects.filter((object) => object.result === "skipped");
   const lines = [
-    `Simulated cluster "${cluster.name}": Kubernetes ${cluster.tools.versions.kubernetes} (etcd ${cluster.tools.versions.etcd}, kwok ${cluster.tools.versions.kwok}) at ${cluster.server}`,
+    clusterLine(cluster),
     "",
     `Objects: ${objects.length} applied with server-side apply — ${count("created")} created, ${count("configured")} configured, ${count("failed")} refused, ${skipped.length} skipped`,
     ...skipped.map((object) => `  skipped ${object.kind} ${object.name}: ${object.message}`),
@@ -56,20 +78,45 @@ export async function formatReport(
     ),
     "",
     "Workloads (pods run by kwok):",
-    table([
-      ["kind", "namespace/name", "ready"],
-      ...workloads.map((w) => [w.kind, `${w.namespace}/${w.name}`, `${w.ready}/${w.desired}`]),
-    ]),
+    workloadTable(workloads),
     "",
     `Deployments Available: ${deploy.deployments.map((d) => `${d.name} ${d.replicas}/${d.replicas}`).join(", ")}`,
-    deploy.userScheduler
-      ? `User scheduler: kube-scheduler process pid ${deploy.userScheduler.process.pid} as ServiceAccount ${deploy.userScheduler.serviceAccount}, schedulers ${deploy.userScheduler.schedulerNames.join(", ")}${deploy.userScheduler.lease ? `, lease ${deploy.userScheduler.lease}` : ""}`
-      : "User scheduler: disabled in the stack",
+    userSchedulerLine(deploy.userScheduler),
     "",
     "Nodes (allocatable, as the API server has them):",
     await nodeTable(cluster.client),
     "",
     `Times: tools ${up.tools.toFixed(1)} s · control plane ${up.controlPlane.toFixed(1)} s · nodes Ready ${up.nodes.toFixed(1)} s · render ${deploy.seconds.render.toFixed(1)} s · apply ${deploy.seconds.apply.toFixed(1)} s · Deployments Available ${deploy.seconds.available.toFixed(1)} s · total ${totalSeconds.toFixed(1)} s`,
+  ];
+  return lines.join("\n");
+}
+
+/** The report of the real engine's deploy (npm run sim). */
+export async function formatEngineReport(
+  cluster: SimCluster,
+  deploy: EngineDeployReport,
+  workloads: readonly WorkloadState[],
+  totalSeconds: number,
+): Promise<string> {
+  const up = cluster.seconds;
+  const steps = [deploy.preview, deploy.up, deploy.secondPreview];
+  const lines = [
+    clusterLine(cluster),
+    `Engine: ${engineVersions(deploy.engine)}; state in ${path.relative(process.cwd(), deploy.engine.dir)}`,
+    "",
+    ...steps.map(stepLine),
+    `Policy pack: ${deploy.preview.policyViolations.length} violations in the preview`,
+    "",
+    "Workloads (pods run by kwok):",
+    workloadTable(workloads),
+    "",
+    `Deployments Available: ${deploy.deployments.map((d) => `${d.name} ${d.replicas}/${d.replicas}`).join(", ")}`,
+    userSchedulerLine(deploy.userScheduler),
+    "",
+    "Nodes (allocatable, as the API server has them):",
+    await nodeTable(cluster.client),
+    "",
+    `Times: tools ${up.tools.toFixed(1)} s · control plane ${up.controlPlane.toFixed(1)} s · nodes Ready ${up.nodes.toFixed(1)} s · ${steps.map((s) => `${s.step} ${s.seconds.toFixed(1)} s`).join(" · ")} · total ${totalSeconds.toFixed(1)} s`,
   ];
   return lines.join("\n");
 }

@@ -1,19 +1,22 @@
 /**
- * npm run sim -- [--stack NAME] [--name NAME] [--keep]
+ * npm run sim -- [--stack NAME] [--name NAME] [--keep] [--apply]
  * The main job on a machine without a cluster: starts a simulated cluster shaped like the stack's
- * nodes (sim:up), applies the rendered stack to it, waits for the hub, proxy and user scheduler,
- * starts the user scheduler, prints a report, and stops the cluster again (--keep leaves it
- * running; stop it with npm run sim:down). Exits 1 when the API server refuses any object.
+ * nodes (sim:up), deploys the stack to it with the real Pulumi engine (preview with the policy
+ * pack, up, a second preview that must be empty), starts the user scheduler, prints a report, and
+ * stops the cluster again (--keep leaves it running; stop it with npm run sim:down). `--apply`
+ * applies the rendered manifests with server-side apply instead (faster, no engine). Exits 1 when
+ * a step fails.
  */
 import { fail, parseCommandLine, runCommand } from "../tools/cli";
 import { startCluster, stopCluster } from "./cluster";
 import { deployStack } from "./deploy";
-import { formatReport } from "./report";
+import { deployWithEngine } from "./engine-deploy";
+import { formatEngineReport, formatReport } from "./report";
 import { simConfig } from "./stack";
 import { waitFor } from "./wait";
 import { workloadStates } from "./workloads";
 
-const USAGE = "usage: npm run sim -- [--stack NAME] [--name NAME] [--keep]";
+const USAGE = "usage: npm run sim -- [--stack NAME] [--name NAME] [--keep] [--apply]";
 const log = (line: string) => console.log(`[sim] ${line}`);
 
 runCommand(async () => {
@@ -21,6 +24,7 @@ runCommand(async () => {
     stack: { type: "string", default: "prod" },
     name: { type: "string" },
     keep: { type: "boolean", default: false },
+    apply: { type: "boolean", default: false },
   });
   if (values.help) return void console.log(USAGE);
   const stack = values.stack as string;
@@ -41,9 +45,15 @@ runCommand(async () => {
   });
   let ok = false;
   try {
-    const deploy = await deployStack(cluster, config);
+    const deploy = values.apply
+      ? { kind: "apply" as const, report: await deployStack(cluster, config) }
+      : { kind: "engine" as const, report: await deployWithEngine(cluster, stack, config) };
     const namespaces = [
-      ...new Set(deploy.apply.objects.filter((o) => o.kind === "Namespace").map((o) => o.name)),
+      ...new Set([
+        config.cluster.namespace,
+        config.storage.provisionerNamespace,
+        ...(config.gpuOperator.enabled ? [config.gpuOperator.namespace] : []),
+      ]),
     ];
     // Everything else (database, pre-pullers) is usually ready by now; report it as it is after 60 s.
     const workloads = await waitFor(
@@ -54,7 +64,12 @@ runCommand(async () => {
       },
       { timeoutMs: 60_000, intervalMs: 250 },
     ).catch(() => workloadStates(cluster.client, namespaces));
-    console.log(`\n${await formatReport(cluster, deploy, workloads, (Date.now() - started) / 1000)}\n`);
+    const seconds = (Date.now() - started) / 1000;
+    const report =
+      deploy.kind === "apply"
+        ? await formatReport(cluster, deploy.report, workloads, seconds)
+        : await formatEngineReport(cluster, deploy.report, workloads, seconds);
+    console.log(`\n${report}\n`);
     ok = true;
   } catch (error) {
     console.error(`[sim] ${(error as Error).message}`);

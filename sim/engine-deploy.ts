@@ -1,0 +1,76 @@
+/**
+ * Deploys the stack onto a simulated cluster with the real Pulumi engine, as CI and an engineer
+ * would: `pulumi preview --diff --policy-pack policies`, `pulumi up`, and a second preview that
+ * must be empty; then starts the user scheduler as a real process (sim/user-scheduler.ts).
+ */
+import { NAMES } from "../components/names";
+import type { PlatformConfig } from "../config/schema/platform";
+import { formatCounts, preview, type StepResult, up } from "../engine/operations";
+import { openSimEngineStack } from "../engine/sim-stack";
+import type { EngineStack } from "../engine/workspace";
+import type { SimCluster } from "./cluster";
+import { startUserScheduler, type UserScheduler } from "./user-scheduler";
+import { type DeploymentReady, waitDeploymentsAvailable } from "./workloads";
+
+export interface EngineDeployReport {
+  readonly engine: EngineStack;
+  readonly preview: StepResult;
+  readonly up: StepResult;
+  readonly secondPreview: StepResult;
+  readonly deployments: readonly DeploymentReady[];
+  readonly userScheduler?: UserScheduler;
+}
+
+/** One line per step: what it did, how long it took. */
+export function stepLine(result: StepResult): string {
+  const violations = result.policyViolations.length;
+  return `${result.step}: ${formatCounts(result.counts)} in ${result.seconds.toFixed(1)} s${violations ? `, ${violations} policy violations` : ""}`;
+}
+
+export function engineVersions(engine: EngineStack): string {
+  const { tools } = engine;
+  const provider = tools.kubernetesProvider
+    ? `kubernetes provider ${tools.kubernetesProvider.version} (pinned build)`
+    : "its installed plugins";
+  return `Pulumi CLI ${tools.cliVersion} (${tools.source === "pinned" ? "pinned build" : `installed at ${tools.cli}`}), ${provider}${tools.source === "pinned" ? ", test providers for random and tls" : ""}`;
+}
+
+export async function deployWithEngine(
+  cluster: SimCluster,
+  stack: string,
+  config: PlatformConfig,
+): Promise<EngineDeployReport> {
+  const engine = await openSimEngineStack({
+    name: cluster.name,
+    stack,
+    kubeconfig: cluster.kubeconfig,
+    fresh: true,
+    log: cluster.log,
+  });
+  cluster.log(`engine: ${engineVersions(engine)}`);
+  const first = await preview(engine);
+  cluster.log(stepLine(first));
+  const deployed = await up(engine);
+  cluster.log(stepLine(deployed));
+  const second = await preview(engine, "second-preview");
+  cluster.log(stepLine(second));
+  if (second.changes.length > 0)
+    throw new Error(
+      `the second preview is not empty:\n${second.changes.map((c) => `  ${c.op} ${c.urn} ${c.diffs.join(",")}`).join("\n")}`,
+    );
+
+  const namespace = config.cluster.namespace;
+  const names = [NAMES.hub, NAMES.proxy, ...(config.userScheduler.enabled ? [NAMES.userScheduler] : [])];
+  const deployments = await waitDeploymentsAvailable(cluster.client, namespace, names);
+  const userScheduler = config.userScheduler.enabled
+    ? await startUserScheduler(cluster, { namespace, name: NAMES.userScheduler })
+    : undefined;
+  return {
+    engine,
+    preview: first,
+    up: deployed,
+    secondPreview: second,
+    deployments,
+    ...(userScheduler ? { userScheduler } : {}),
+  };
+}
