@@ -20,8 +20,10 @@ import { PROJECT_ROOT } from "./workspace";
 
 export interface EditResult {
   readonly what: string;
-  /** URN → operation, for every resource the preview would change. */
-  readonly changed: Readonly<Record<string, string>>;
+  /** The URN of every resource the preview would change. */
+  readonly changed: readonly string[];
+  /** URN → the operation the preview shows for it (update, replace, ...). */
+  readonly ops: Readonly<Record<string, string>>;
   readonly seconds: number;
 }
 
@@ -56,10 +58,13 @@ interface Claim {
 
 export const PROOF_USER = "engine-proof-user";
 
-const changedMap = (changes: readonly Change[]) => Object.fromEntries(changes.map((c) => [c.urn, c.op]));
-
 function edit(what: string, result: StepResult): EditResult {
-  return { what, changed: changedMap(result.changes), seconds: result.seconds };
+  return {
+    what,
+    changed: result.changes.map((change: Change) => change.urn),
+    ops: Object.fromEntries(result.changes.map((change) => [change.urn, change.op])),
+    seconds: result.seconds,
+  };
 }
 
 /** A copy of the profile folder with the first profile's description changed. */
@@ -162,21 +167,21 @@ export async function runEngineProof({ cluster, stack, config, log }: ProofOptio
   const profiles = editedProfiles(profilesDir, path.join(engine.dir, "profiles-edited"));
   engine = await openSimEngineStack({ ...base, profilesDir: profiles.dir });
   const profileEdit = edit(`description of ${profiles.file}`, await preview(engine, "profile-edit"));
-  log(`profile edit: ${JSON.stringify(profileEdit.changed)}`);
+  log(`profile edit: ${JSON.stringify(profileEdit.ops)}`);
 
   engine = await openSimEngineStack({
     ...base,
     secrets: { oauthClientSecret: "changed-by-the-engine-proof" },
   });
   const secretEdit = edit("oauthClientSecret", await preview(engine, "secret-edit"));
-  log(`secret edit: ${JSON.stringify(secretEdit.changed)}`);
+  log(`secret edit: ${JSON.stringify(secretEdit.ops)}`);
 
   let migEdit: EditResult | undefined;
   const mig = editedMigStack(stackFile, path.join(engine.dir, `Pulumi.${stack}.mig-edit.yaml`), config);
   if (mig) {
     engine = await openSimEngineStack({ ...base, stackFile: mig.file });
     migEdit = edit(`MIG layout of ${mig.node}`, await preview(engine, "mig-edit"));
-    log(`MIG edit: ${JSON.stringify(migEdit.changed)}`);
+    log(`MIG edit: ${JSON.stringify(migEdit.ops)}`);
   }
   engine = await openSimEngineStack(base);
 

@@ -55,7 +55,7 @@ describe("the real Pulumi engine on a simulated cluster", () => {
   });
 
   test("a profile edit updates only the hub's settings and restarts the hub through its checksum", (t) => {
-    const changes = changed(proof.profileEdit.changed);
+    const changes = changed(proof.profileEdit.ops);
     t.diagnostic(JSON.stringify(changes));
     assert.deepEqual(changes.map((c) => `${c.op} ${c.type}`).sort(), [
       "update kubernetes:apps/v1:Deployment",
@@ -68,7 +68,7 @@ describe("the real Pulumi engine on a simulated cluster", () => {
   });
 
   test("a changed OAuth client secret updates the hub Secret and restarts the hub", (t) => {
-    const changes = changed(proof.secretEdit.changed);
+    const changes = changed(proof.secretEdit.ops);
     t.diagnostic(JSON.stringify(changes));
     assert.deepEqual(changes.map((c) => `${c.op} ${c.type}`).sort(), [
       "update kubernetes:apps/v1:Deployment",
@@ -78,7 +78,7 @@ describe("the real Pulumi engine on a simulated cluster", () => {
 
   test("a node's new MIG layout touches only that node's labels and the MIG ConfigMap", (t) => {
     if (!config.nodes.some((node) => node.mig)) return t.skip("the stack has no MIG node");
-    const changes = changed(proof.migEdit?.changed ?? {});
+    const changes = changed(proof.migEdit?.ops ?? {});
     t.diagnostic(JSON.stringify(changes));
     assert.deepEqual(changes.map((c) => `${c.op} ${c.type}`).sort(), [
       "update kubernetes:core/v1:ConfigMap",
