@@ -1,5 +1,5 @@
 /** Resource vectors: what a node offers and what a user (one pod) takes, in the scheduler's terms. */
-import { nodeCapacity, profileDemand } from "../config/derived";
+import { FULL_GPU_RESOURCE, migResourceName, nodeCapacity, profileDemand } from "../config/derived";
 import type { NodeSpec } from "../config/schema/nodes";
 import type { Profile } from "../config/schema/profile";
 
@@ -12,9 +12,8 @@ export const MEMORY = "memory";
 export function nodeResources(node: NodeSpec): Resources {
   const capacity = nodeCapacity(node);
   const resources: Resources = { [CPU]: capacity.cpu, [MEMORY]: capacity.memoryBytes };
-  if (capacity.wholeGpus > 0) resources["nvidia.com/gpu"] = capacity.wholeGpus;
-  for (const [slice, count] of Object.entries(capacity.migSlices))
-    resources[`nvidia.com/mig-${slice}`] = count;
+  if (capacity.wholeGpus > 0) resources[FULL_GPU_RESOURCE] = capacity.wholeGpus;
+  for (const [slice, count] of Object.entries(capacity.migSlices)) resources[migResourceName(slice)] = count;
   return resources;
 }
 
@@ -22,8 +21,8 @@ export function nodeResources(node: NodeSpec): Resources {
 export function userRequests(profile: Profile): Resources {
   const demand = profileDemand(profile);
   const requests: Resources = { [CPU]: demand.cpuGuarantee, [MEMORY]: demand.memoryGuaranteeBytes };
-  if (demand.migSlice) requests[`nvidia.com/mig-${demand.migSlice}`] = 1;
-  else if (demand.gpus > 0) requests["nvidia.com/gpu"] = demand.gpus;
+  if (demand.migSlice) requests[migResourceName(demand.migSlice)] = 1;
+  else if (demand.gpus > 0) requests[FULL_GPU_RESOURCE] = demand.gpus;
   return requests;
 }
 

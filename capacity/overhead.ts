@@ -3,7 +3,7 @@
  * proxy, schedulers, database, pre-pullers on every node they run on) and its own claims.
  * Read from the rendered objects, so it can never disagree with what is deployed.
  */
-import { expectedNodeLabels } from "../config/node-labels";
+import { expectedNodeLabels } from "../config/placement";
 import type { PlatformConfig } from "../config/schema/platform";
 import { type KubeObject, podMatchesNode, podRequests, podTemplateSpec } from "../render/objects";
 import type { Resources } from "./demand";

@@ -3,7 +3,15 @@
  * the namespace quota, and how a class scenario plays out. Pure arithmetic over the config; it
  * packs users the way the user scheduler does (NodeResourcesFit, MostAllocated).
  */
-import { nodeCapacity, profileDemand, quantityValue, whyProfileDoesNotFit } from "../config/derived";
+import {
+  FULL_GPU_RESOURCE,
+  migResourceName,
+  migSliceQuota,
+  nodeCapacity,
+  profileDemand,
+  quantityValue,
+  whyProfileDoesNotFit,
+} from "../config/derived";
 import type { PlatformConfig } from "../config/schema/platform";
 import type { Profile } from "../config/schema/profile";
 import { CPU, fitCount, MEMORY, nodeResources, type Resources, subtract, userRequests } from "./demand";
@@ -27,21 +35,15 @@ export interface ProfileCapacity {
   readonly byQuota: number;
 }
 
-/** The namespace quota as resources, MIG slices defaulting to what the inventory offers. */
+/** The namespace quota as resources: the ResourceQuota's figures (MIG slices from migSliceQuota). */
 export function quotaResources(config: PlatformConfig): Resources {
   const quota: Resources = {
     [CPU]: quantityValue(config.quota.requestsCpu),
     [MEMORY]: quantityValue(config.quota.requestsMemory),
-    "nvidia.com/gpu": config.quota.gpus,
+    [FULL_GPU_RESOURCE]: config.quota.gpus,
     [PVCS]: config.quota.persistentVolumeClaims,
   };
-  const slices: Record<string, number> = {};
-  for (const node of config.nodes) {
-    for (const [slice, count] of Object.entries(nodeCapacity(node).migSlices))
-      slices[slice] = (slices[slice] ?? 0) + count;
-  }
-  for (const [slice, count] of Object.entries(config.quota.migSlices ?? slices))
-    quota[`nvidia.com/mig-${slice}`] = count;
+  for (const [slice, count] of Object.entries(migSliceQuota(config))) quota[migResourceName(slice)] = count;
   return quota;
 }
 

@@ -1,12 +1,24 @@
 /**
- * Numbers derived from the validated config, computed in one place: what each node offers and
- * what each profile asks for. Rules, the capacity planner, the components and the simulated
- * cluster all read these, so they cannot disagree.
+ * Numbers derived from the validated config, computed in one place: what each node offers, what
+ * the inventory offers in all, what the namespace quota allows and what each profile asks for.
+ * Rules, the capacity planner, the components and the simulated cluster all read these, so they
+ * cannot disagree. Where pods may run, and the labels that decide it, are in placement.ts.
  */
-import { createHash } from "node:crypto";
+import { inMigMode } from "./placement";
 import { parseQuantity } from "./quantity";
 import type { NodeSpec } from "./schema/nodes";
+import type { PlatformConfig } from "./schema/platform";
 import type { Profile } from "./schema/profile";
+
+export { migLayoutName } from "./placement";
+
+/** The extended resource of a whole GPU, as the device plugin advertises it. */
+export const FULL_GPU_RESOURCE = "nvidia.com/gpu";
+
+/** The extended resource of one MIG slice (mig.strategy mixed), e.g. nvidia.com/mig-1g.5gb. */
+export function migResourceName(slice: string): string {
+  return `nvidia.com/mig-${slice}`;
+}
 
 export interface NodeCapacity {
   readonly name: string;
@@ -16,7 +28,7 @@ export interface NodeCapacity {
   readonly wholeGpus: number;
   /** MIG instances per slice name, as advertised as nvidia.com/mig-<slice>. */
   readonly migSlices: Readonly<Record<string, number>>;
-  /** Nodes in MIG mode serve only MIG profiles' GPUs; full-GPU profiles are kept off them. */
+  /** Nodes in MIG mode serve only MIG profiles' GPUs; full-GPU profiles are kept off them (placement.ts). */
   readonly migMode: boolean;
 }
 
@@ -51,8 +63,32 @@ export function nodeCapacity(node: NodeSpec): NodeCapacity {
     wholeGpus:
       Math.max(0, (node.gpu?.count ?? 0) - gpusInLayout.size) * (node.gpu?.timeSlicing?.replicas ?? 1),
     migSlices,
-    migMode: node.mig !== undefined,
+    migMode: inMigMode(node),
   };
+}
+
+/** MIG instances per slice over the whole inventory, by slice name in sorted order. */
+export function inventoryMigSlices(config: Pick<PlatformConfig, "nodes">): Record<string, number> {
+  const totals: Record<string, number> = {};
+  for (const node of config.nodes) {
+    for (const [slice, count] of Object.entries(nodeCapacity(node).migSlices)) {
+      totals[slice] = (totals[slice] ?? 0) + count;
+    }
+  }
+  return Object.fromEntries(Object.entries(totals).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/**
+ * How many instances of each MIG slice the namespace quota allows: the figure `quota.migSlices`
+ * gives, and for a slice it leaves out (or when it is not set at all) every instance the inventory
+ * offers. Covers every offered slice and every slice the quota names, in sorted order. The
+ * ResourceQuota, the quota rule and the capacity planner all read this.
+ */
+export function migSliceQuota(config: Pick<PlatformConfig, "nodes" | "quota">): Record<string, number> {
+  const offered = inventoryMigSlices(config);
+  const configured = config.quota.migSlices ?? {};
+  const slices = [...new Set([...Object.keys(offered), ...Object.keys(configured)])].sort();
+  return Object.fromEntries(slices.map((slice) => [slice, configured[slice] ?? offered[slice] ?? 0]));
 }
 
 export function profileDemand(profile: Profile): ProfileDemand {
@@ -72,8 +108,8 @@ export function usesGpu(profile: Profile): boolean {
 
 /** The Kubernetes extended resource a profile's GPU request uses. */
 export function gpuResourceName(profile: Profile): string | undefined {
-  if (profile.gpu?.migSlice) return `nvidia.com/mig-${profile.gpu.migSlice}`;
-  if (profile.gpu?.count) return "nvidia.com/gpu";
+  if (profile.gpu?.migSlice) return migResourceName(profile.gpu.migSlice);
+  if (profile.gpu?.count) return FULL_GPU_RESOURCE;
   return undefined;
 }
 
@@ -90,23 +126,4 @@ export function whyProfileDoesNotFit(demand: ProfileDemand, node: NodeCapacity):
     if (node.wholeGpus < demand.gpus) return `needs ${demand.gpus} GPUs, node has ${node.wholeGpus}`;
   }
   return undefined;
-}
-
-/**
- * The name of a node's MIG layout in the MIG manager's config: the configured name, or one derived
- * from the slices so that nodes with the same layout share it (e.g. "g0-1g.5gbx7_g1-2g.10gbx3-1g.5gbx1").
- */
-export function migLayoutName(node: NodeSpec): string | undefined {
-  if (!node.mig) return undefined;
-  if (node.mig.name) return node.mig.name;
-  const derived = node.mig.layout
-    .map((group) => {
-      const slices = Object.entries(group.slices)
-        .map(([slice, count]) => `${slice}x${count}`)
-        .join("-");
-      return `g${group.gpus.join("g")}-${slices}`;
-    })
-    .join("_");
-  if (derived.length <= 63) return derived;
-  return `mig-${createHash("sha256").update(derived).digest("hex").slice(0, 12)}`;
 }

@@ -4,18 +4,11 @@
  * Every key says `migStrategy: mixed`, so a key never turns MIG off on a node that uses it
  * (research/gpu-nfs.md §6). Nothing is rendered when no node shares its GPUs.
  */
-import type { NodeSpec } from "../../config/schema/nodes";
+import { timeSlicingConfigName } from "../../config/placement";
 import type { PlatformConfig } from "../../config/schema/platform";
 
-export const DEVICE_PLUGIN_CONFIG_LABEL = "nvidia.com/device-plugin.config";
-/** The key nodes without the label use: whole GPUs, no sharing. */
+/** The key nodes without the label (config/placement.ts, DEVICE_PLUGIN_CONFIG_LABEL) use: whole GPUs, no sharing. */
 export const DEVICE_PLUGIN_DEFAULT = "default";
-
-/** The config key a time-sliced node selects, e.g. "time-slicing-4"; undefined for other nodes. */
-export function timeSlicingConfigName(node: NodeSpec): string | undefined {
-  const replicas = node.gpu?.timeSlicing?.replicas;
-  return replicas === undefined ? undefined : `time-slicing-${replicas}`;
-}
 
 function pluginConfig(replicas?: number): string {
   const lines = ["version: v1", "flags:", "  migStrategy: mixed"];

@@ -8,10 +8,10 @@
  *   re-creates on every restart, and the two would fight;
  * - `mig.strategy=mixed`: MIG slices and whole GPUs side by side, each under its own resource.
  */
+import { MIG_DISABLED } from "../../config/placement";
 import type { PlatformConfig } from "../../config/schema/platform";
 import { NAMES } from "../names";
 import { DEVICE_PLUGIN_DEFAULT, devicePluginConfigs } from "./device-plugin-config";
-import { MIG_DISABLED } from "./mig-parted-config";
 
 export interface ChartSource {
   readonly chart: string;

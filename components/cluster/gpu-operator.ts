@@ -1,7 +1,8 @@
 /**
  * The NVIDIA GPU Operator: the upstream chart as a Helm release (rendered by Helm at deploy time)
  * in its own namespace, our MIG layout ConfigMap, the device plugin's time-slicing configs, and
- * the labels that tell each node which layout and config to use.
+ * the labels that tell each node which layout and config to use (config/placement.ts: a MIG-capable
+ * node outside MIG mode gets `all-disabled` explicitly, so leaving MIG mode is an ordinary update).
  *
  * Not here: RuntimeClass `nvidia`. k3s ships it (manifests/runtimes.yaml) and the operator looks
  * it up too; a third owner in Pulumi would fight both (research/gpu-nfs.md §1).
@@ -15,10 +16,10 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { nodeLabelPlan } from "../../config/placement";
 import type { PlatformConfig } from "../../config/schema/platform";
 import { NAMES, PLATFORM_LABELS } from "../names";
 import { devicePluginConfigs } from "./device-plugin-config";
-import { nodeLabelPlan } from "./gpu-node-labels";
 import { gpuOperatorChart, gpuOperatorValues } from "./gpu-operator-values";
 import { MIG_CONFIG_KEY, migPartedConfigYaml } from "./mig-parted-config";
 import { podSecurityNamespace } from "./namespace";

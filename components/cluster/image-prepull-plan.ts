@@ -1,11 +1,11 @@
 /**
  * Which image is pre-pulled where: each profile image on the nodes its profiles may run on (the
- * same affinity the profiles use, components/jupyterhub/placement.ts), so a GPU image is not
+ * same affinity the profiles use, config/placement.ts), so a GPU image is not
  * pulled onto nodes that will never run it. A CPU profile may run anywhere, so its image goes on
  * every node; an image shared by several profiles goes wherever any of them may run.
  */
+import { type NodeSelectorTerm, profileAffinity } from "../../config/placement";
 import type { PlatformConfig } from "../../config/schema/platform";
-import { type NodeSelectorTerm, profileAffinity } from "../jupyterhub/placement";
 import { imagePullerName } from "../names";
 
 export interface PrePullTarget {

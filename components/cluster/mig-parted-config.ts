@@ -4,14 +4,12 @@
  * `migManager.config.data`, whose format changed between chart versions, and from v26.3 the
  * operator's generated per-node configs cannot express a custom mix (research/gpu-nfs.md §2).
  */
-import { migLayoutName } from "../../config/derived";
+import { MIG_DISABLED, migLayoutName } from "../../config/placement";
 import type { MigSpec, NodeSpec } from "../../config/schema/nodes";
 import type { PlatformConfig } from "../../config/schema/platform";
 
 /** Key the MIG manager reads from the ConfigMap named in `migManager.config.name`. */
 export const MIG_CONFIG_KEY = "config.yaml";
-/** The layout every MIG-capable node without a MIG layout gets: whole GPUs. */
-export const MIG_DISABLED = "all-disabled";
 
 /** One mig-parted entry: which GPUs (by index) get which slices, or stay whole. */
 interface MigPartedEntry {

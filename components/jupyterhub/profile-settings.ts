@@ -3,12 +3,12 @@
  * Python only filters and applies them. Quantities are converted to the units KubeSpawner
  * expects (cores as floats, memory as bytes), so "64Gi" means the same to both sides.
  */
-import { gpuResourceName, profileDemand } from "../../config/derived";
+import { FULL_GPU_RESOURCE, gpuResourceName, profileDemand } from "../../config/derived";
+import { fullGpuAffinity, profileAffinity } from "../../config/placement";
 import { formatBytes, formatCores } from "../../config/quantity";
 import { IMAGE_REFERENCE_PATTERN } from "../../config/schema/common";
 import type { PlatformConfig } from "../../config/schema/platform";
 import type { Profile } from "../../config/schema/profile";
-import { fullGpuAffinity, profileAffinity } from "./placement";
 
 export interface GpuOverride {
   readonly extra_resource_limits: Record<string, string>;
@@ -112,7 +112,7 @@ export function profileSettings(config: PlatformConfig, profile: Profile): Profi
             gpu_overrides: Object.fromEntries(
               Array.from({ length: profile.customImage.maxGpus }, (_, index) => [
                 String(index + 1),
-                gpuOverride(config, "nvidia.com/gpu", index + 1, fullGpuAffinity()),
+                gpuOverride(config, FULL_GPU_RESOURCE, index + 1, fullGpuAffinity()),
               ]),
             ),
           },

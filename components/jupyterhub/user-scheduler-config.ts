@@ -4,20 +4,15 @@
  * We add the GPU resources to the scoring so that GPU pods pack too.
  */
 import { stringify } from "yaml";
+import { FULL_GPU_RESOURCE, inventoryMigSlices, migResourceName } from "../../config/derived";
 import type { PlatformConfig } from "../../config/schema/platform";
 import { NAMES } from "../names";
 
 export function userSchedulerConfig(config: PlatformConfig): string {
   const gpuResources = [
-    { name: "nvidia.com/gpu", weight: 1 },
-    ...[
-      ...new Set(
-        config.nodes.flatMap((node) => node.mig?.layout.flatMap((group) => Object.keys(group.slices)) ?? []),
-      ),
-    ]
-      .sort()
-      .map((slice) => ({ name: `nvidia.com/mig-${slice}`, weight: 1 })),
-  ];
+    FULL_GPU_RESOURCE,
+    ...Object.keys(inventoryMigSlices(config)).map(migResourceName),
+  ].map((name) => ({ name, weight: 1 }));
   return stringify({
     apiVersion: "kubescheduler.config.k8s.io/v1",
     kind: "KubeSchedulerConfiguration",

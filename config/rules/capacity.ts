@@ -1,5 +1,7 @@
 /** Rules that check profiles against what the cluster and the namespace quota can hold. */
 import {
+  inventoryMigSlices,
+  migSliceQuota,
   type NodeCapacity,
   nodeCapacity,
   type ProfileDemand,
@@ -63,7 +65,7 @@ function listNodes(entries: readonly string[]): string {
  */
 export function everyProfileFitsSomeNode(config: PlatformConfig): RuleIssue[] {
   const nodes = config.nodes.map(nodeCapacity);
-  const offeredSlices = new Set(nodes.flatMap((node) => Object.keys(node.migSlices)));
+  const offeredSlices = inventoryMigSlices(config);
   return config.profiles.flatMap((profile, index) => {
     const demand = profileDemand(profile);
     const perNode = nodes.map((node) => ({ node, missing: shortfalls(demand, node) }));
@@ -74,7 +76,7 @@ export function everyProfileFitsSomeNode(config: PlatformConfig): RuleIssue[] {
     );
     // A slice no node offers at all is reported by migSliceExistsInSomeLayout, with the slices that are.
     const reported = everywhere.filter(
-      (field) => !(field === "gpu.migSlice" && demand.migSlice && !offeredSlices.has(demand.migSlice)),
+      (field) => !(field === "gpu.migSlice" && demand.migSlice && !(demand.migSlice in offeredSlices)),
     );
     if (everywhere.length > 0) {
       return reported.map((field) => ({
@@ -152,11 +154,11 @@ export function customImageGpusFitSomeNode(config: PlatformConfig): RuleIssue[] 
 }
 
 export function migSliceExistsInSomeLayout(config: PlatformConfig): RuleIssue[] {
-  const offered = new Set(config.nodes.flatMap((node) => Object.keys(nodeCapacity(node).migSlices)));
+  const offered = Object.keys(inventoryMigSlices(config));
   return config.profiles.flatMap((profile, index) => {
     const slice = profile.gpu?.migSlice;
-    if (!slice || offered.has(slice)) return [];
-    const list = offered.size > 0 ? [...offered].join(", ") : "none: no node is in MIG mode";
+    if (!slice || offered.includes(slice)) return [];
+    const list = offered.length > 0 ? offered.join(", ") : "none: no node is in MIG mode";
     return [
       {
         path: ["profiles", index, "gpu", "migSlice"],
@@ -170,6 +172,8 @@ export function quotaAdmitsEveryProfile(config: PlatformConfig): RuleIssue[] {
   const quota = config.quota;
   const cpu = quantityValue(quota.requestsCpu);
   const memory = quantityValue(quota.requestsMemory);
+  const offeredSlices = inventoryMigSlices(config);
+  const sliceQuota = migSliceQuota(config);
   const issues: RuleIssue[] = [];
   config.profiles.forEach((profile, index) => {
     const demand = profileDemand(profile);
@@ -193,8 +197,10 @@ export function quotaAdmitsEveryProfile(config: PlatformConfig): RuleIssue[] {
         message: `${gpus} GPUs exceed the namespace quota quota.gpus (${quota.gpus})`,
       });
     }
+    // A slice no node offers is reported by migSliceExistsInSomeLayout; one the quota leaves out
+    // is allowed as many as the inventory offers (migSliceQuota).
     const slice = demand.migSlice;
-    if (slice && quota.migSlices && (quota.migSlices[slice] ?? 0) < 1) {
+    if (slice && slice in offeredSlices && (sliceQuota[slice] ?? 0) < 1) {
       issues.push({
         path: at("gpu", "migSlice"),
         message: `the namespace quota quota.migSlices allows no ${slice} slice`,
@@ -205,9 +211,9 @@ export function quotaAdmitsEveryProfile(config: PlatformConfig): RuleIssue[] {
 }
 
 export function quotaSlicesExist(config: PlatformConfig): RuleIssue[] {
-  const offered = new Set(config.nodes.flatMap((node) => Object.keys(nodeCapacity(node).migSlices)));
+  const offered = inventoryMigSlices(config);
   return Object.keys(config.quota.migSlices ?? {}).flatMap((slice) =>
-    offered.has(slice)
+    slice in offered
       ? []
       : [
           {

@@ -12,7 +12,12 @@ import {
 import { cullerTimeoutWithinMaxAge, profileTimeoutsTakeEffect } from "./culling";
 import { nfsServerIsSet } from "./deploy";
 import { gpuProfilesOnlyForGpuGroups, referencedGroupsExist } from "./groups";
-import { migLayoutNamesConsistent, migLayoutsFitTheGpus, uniqueNodeNames } from "./nodes";
+import {
+  migLayoutNamesConsistent,
+  migLayoutsFitTheGpus,
+  nodeLabelsLeaveGpuLabelsAlone,
+  uniqueNodeNames,
+} from "./nodes";
 import {
   customImageHasNoFixedGpu,
   customImageOnlyForAdmins,
@@ -38,6 +43,7 @@ export const RULES: Readonly<Record<string, Rule>> = {
   uniqueNodeNames,
   migLayoutsFitTheGpus,
   migLayoutNamesConsistent,
+  nodeLabelsLeaveGpuLabelsAlone,
   everyProfileFitsSomeNode,
   customImageGpusFitSomeNode,
   migSliceExistsInSomeLayout,

@@ -1,7 +1,7 @@
 /** Rules about the node inventory and its MIG layouts. */
-import { migLayoutName } from "../derived";
 import type { RuleIssue } from "../issues";
 import { explainInvalidMix, type GpuModelName, gpuModel } from "../mig";
+import { migLayoutName, NVIDIA_LABEL_PREFIX } from "../placement";
 import type { PlatformConfig } from "../schema/platform";
 
 export function uniqueNodeNames(config: PlatformConfig): RuleIssue[] {
@@ -78,4 +78,20 @@ export function migLayoutNamesConsistent(config: PlatformConfig): RuleIssue[] {
         ]
       : [];
   });
+}
+
+/**
+ * `nodes[].labels` are extra labels; the GPU Operator's labels and the ones the platform derives
+ * from `gpu` and `mig` (the MIG layout, the device plugin config) are not theirs to set, or the
+ * node would carry one value and the pods' placement assume another.
+ */
+export function nodeLabelsLeaveGpuLabelsAlone(config: PlatformConfig): RuleIssue[] {
+  return config.nodes.flatMap((node, index) =>
+    Object.keys(node.labels)
+      .filter((key) => key.startsWith(NVIDIA_LABEL_PREFIX))
+      .map((key) => ({
+        path: ["nodes", index, "labels", key],
+        message: `"${key}" is set by the GPU Operator or derived from this node's gpu and mig; remove it from labels`,
+      })),
+  );
 }

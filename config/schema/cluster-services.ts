@@ -44,7 +44,9 @@ export const quotaSchema = z
     migSlices: z
       .record(z.string(), z.number().int().min(0))
       .optional()
-      .describe("Per MIG slice, e.g. {1g.5gb: 8}. Default: every slice the inventory offers."),
+      .describe(
+        "Per MIG slice, e.g. {1g.5gb: 8}. A slice not named here may use every instance the inventory offers.",
+      ),
     persistentVolumeClaims: z.number().int().min(0),
     requestsStorage: storageQuantity.optional(),
   })

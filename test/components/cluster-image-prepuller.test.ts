@@ -4,8 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
-import { fullGpuAffinity, migAffinity } from "../../components/jupyterhub/placement";
 import { imagePullerName } from "../../components/names";
+import { fullGpuAffinity, migAffinity } from "../../config/placement";
 import { editableProdConfig, prodConfig } from "../helpers";
 import { type K8sObject, podSpec, type Rendered, render } from "./render-helpers";
 

@@ -333,6 +333,24 @@ describe("cross-field rules", () => {
       ],
     ));
 
+  test("node labels leave the GPU Operator's and the MIG layout's labels alone", () =>
+    failsWith(
+      "nodeLabelsLeaveGpuLabelsAlone",
+      (config) => {
+        (config.nodes[1] as { labels: Record<string, string> }).labels = {
+          "cps.unileoben.ac.at/rack": "b2",
+          "nvidia.com/mig.config": "all-balanced",
+        };
+      },
+      () => [
+        {
+          path: ["nodes", 1, "labels", "nvidia.com/mig.config"],
+          message:
+            '"nvidia.com/mig.config" is set by the GPU Operator or derived from this node\'s gpu and mig; remove it from labels',
+        },
+      ],
+    ));
+
   test("every profile fits on some node, reported at the field that does not fit", () => {
     failsWith(
       "everyProfileFitsSomeNode",
