@@ -1,6 +1,7 @@
 /**
  * npm run capacity -- [--stack NAME] [--scenario slug=N,...] [--order scarcest|listed] [--json]
  * How many users of each profile fit at once, and how a class scenario plays out.
+ * npm run capacity -- --diff REF [--json|--markdown]: the same figures at a git ref and now.
  */
 import { namespaceOverhead } from "../capacity/overhead";
 import {
@@ -14,11 +15,59 @@ import { formatBytes, formatCores } from "../config/quantity";
 import type { PlatformConfig } from "../config/schema/platform";
 import { collectPlatform } from "../render/collect";
 import { renderFiles } from "../render/manifests";
-import { fail, loadOrExit, parseCommandLine, runCommand } from "./cli";
+import {
+  CurrentConfigError,
+  capacityDiff,
+  capacityDiffJson,
+  capacityDiffMarkdown,
+  capacityDiffText,
+} from "./capacity-diff";
+import { fail, loadOrExit, PROJECT_ROOT, parseCommandLine, runCommand } from "./cli";
+import { RefError } from "./git-ref";
 import { table } from "./summary";
 
-const USAGE =
-  "usage: npm run capacity -- [--stack NAME] [--profiles DIR] [--scenario slug=N,slug=N] [--order scarcest|listed] [--json]";
+const USAGE = [
+  "usage: npm run capacity -- [--stack NAME] [--profiles DIR] [--scenario slug=N,slug=N] [--order scarcest|listed] [--json]",
+  "       npm run capacity -- --diff GIT_REF [--stack NAME] [--profiles DIR] [--json | --markdown]",
+  "  --diff: users at once per profile at GIT_REF (e.g. origin/main) and in the working tree;",
+  "          exit 0 when compared (changed or not), 2 for an unknown ref or a config that does not validate",
+].join("\n");
+
+/** Exit code of --diff when nothing could be compared (unknown ref, a config that does not validate). */
+const DIFF_ERROR = 2;
+
+async function runDiff(
+  ref: string,
+  stack: string,
+  profiles: string | undefined,
+  format: string,
+): Promise<void> {
+  let report: Awaited<ReturnType<typeof capacityDiff>>;
+  try {
+    report = await capacityDiff({
+      projectRoot: PROJECT_ROOT,
+      stack,
+      ref,
+      ...(profiles ? { profilesDir: profiles } : {}),
+    });
+  } catch (error) {
+    if (error instanceof RefError) fail(`capacity --diff: ${error.message}`, DIFF_ERROR);
+    if (error instanceof CurrentConfigError) {
+      fail(
+        `${error.message}\n${error.problems.length} problem(s) in the working tree's config of stack "${stack}"; nothing to compare.`,
+        DIFF_ERROR,
+      );
+    }
+    throw error;
+  }
+  const render = { json: capacityDiffJson, markdown: capacityDiffMarkdown, text: capacityDiffText }[
+    format as "json" | "markdown" | "text"
+  ];
+  process.stdout.write(`${render(report).trimEnd()}\n`);
+  if (report.refProblems.length > 0) {
+    fail(`capacity --diff: the config at ${ref} does not validate; nothing to compare with.`, DIFF_ERROR);
+  }
+}
 
 export function parseScenario(text: string, config: PlatformConfig): Record<string, number> {
   const counts: Record<string, number> = {};
@@ -68,8 +117,19 @@ runCommand(async () => {
     scenario: { type: "string" },
     order: { type: "string", default: "scarcest" },
     json: { type: "boolean", default: false },
+    diff: { type: "string" },
+    markdown: { type: "boolean", default: false },
   });
   if (values.help) return void console.log(USAGE);
+  if (values.diff !== undefined) {
+    if (values.scenario) fail(`--scenario cannot be combined with --diff\n${USAGE}`, DIFF_ERROR);
+    if (values.json && values.markdown) fail(`--json or --markdown, not both\n${USAGE}`, DIFF_ERROR);
+    const format = values.json ? "json" : values.markdown ? "markdown" : "text";
+    const ref = values.diff as string;
+    if (ref === "") fail(`--diff needs a git ref, e.g. --diff origin/main\n${USAGE}`, DIFF_ERROR);
+    return runDiff(ref, values.stack as string, values.profiles as string | undefined, format);
+  }
+  if (values.markdown) fail(`--markdown goes with --diff\n${USAGE}`);
   const order = values.order as string;
   if (order !== "scarcest" && order !== "listed") fail(`--order must be "scarcest" or "listed"\n${USAGE}`);
   const { config } = loadOrExit(values.stack as string, values.profiles as string | undefined);
