@@ -22,7 +22,7 @@ import { renderToDirectory } from "./render";
 import { table } from "./summary";
 
 const USAGE = [
-  "usage: npm run golden:diff -- [--stack NAME] [--profiles DIR] [--rendered DIR] [--against DIR|GIT_REF] [--markdown]",
+  "usage: npm run golden:diff -- [--stack NAME] [--profiles DIR] [--rendered DIR] [--against DIR|GIT_REF] [--markdown [--heading TEXT]]",
   "  compares the render of the working tree (or the files in --rendered DIR) with the golden copy",
   "  test/golden/<stack>/ (or --against: a folder of rendered files, or a git ref: its test/golden/<stack>/)",
   "  exit 0: the same; 1: different; 2: nothing could be compared",
@@ -149,9 +149,11 @@ function code(text: string): string {
   return `\`${text.replace(/`/g, "'")}\``;
 }
 
-/** For a pull request or a job summary. */
-export function renderDiffMarkdown(diff: RenderDiff, title: string): string {
-  const heading = "### What this change does for users";
+export const MARKDOWN_HEADING = "What this change does for users";
+
+/** For a pull request or a job summary, under a level-3 heading. */
+export function renderDiffMarkdown(diff: RenderDiff, title: string, headingText = MARKDOWN_HEADING): string {
+  const heading = `### ${headingText}`;
   if (diff.equal) return `${heading}\n\n${title}: the same. Nothing changes for users.\n`;
   const lines = [heading, "", `${title}: ${gist(diff)}.`];
   if (diff.profiles.length > 0) {
@@ -214,6 +216,7 @@ if (require.main === module) {
       rendered: { type: "string" },
       against: { type: "string" },
       markdown: { type: "boolean", default: false },
+      heading: { type: "string", default: MARKDOWN_HEADING },
     });
     if (values.help) return void console.log(USAGE);
     const stack = values.stack as string;
@@ -258,7 +261,9 @@ if (require.main === module) {
         ? `If that is intended: npm run golden:update, then commit test/golden/${stack}/ with your change.`
         : undefined;
     process.stdout.write(
-      values.markdown ? renderDiffMarkdown(diff, title) : `${renderDiffText(diff, title, hint)}\n`,
+      values.markdown
+        ? renderDiffMarkdown(diff, title, values.heading as string)
+        : `${renderDiffText(diff, title, hint)}\n`,
     );
     process.exitCode = diff.equal ? 0 : DIFFERENT;
   });

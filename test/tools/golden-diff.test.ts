@@ -139,6 +139,11 @@ describe("npm run golden:diff: what changes for users", () => {
     assert.match(markdown, /^\| removed \| `gpu-dual` [^|]*\| removed from the spawn page \|$/m);
     assert.match(markdown, /^\| `culler\.timeout` \| 3600 \| 2400 \|$/m);
     assert.match(markdown, /^\| ConfigMap \| {2}\| {2}\| `\S+\/hub` \(data\.settings\.json\) \|$/m);
+    assert.match(markdown, /^### What this change does for users\n/);
+    assert.match(
+      renderDiffMarkdown(diff, "The render", "What differs from the golden copy"),
+      /^### What differs from the golden copy\n/,
+    );
   });
 
   test("the command exits 1 when the renders differ and 0 when they are the same", () => {
