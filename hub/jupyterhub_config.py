@@ -7,9 +7,9 @@ CONFIGPROXY_AUTH_TOKEN, JPY_COOKIE_SECRET, JUPYTERHUB_CRYPT_KEY, OAUTH_CLIENT_SE
 JUPYTERHUB_DB_PASSWORD or JUPYTERHUB_DB_URL, which only this file reads.
 
 Files are found beside this one, so the same files work from the ConfigMap mount and from the repo.
+The settings are checked against settings.schema.json (hub_settings.py) before anything is set.
 """
 
-import json
 import os
 import sys
 from pathlib import Path
@@ -18,12 +18,13 @@ from urllib.parse import quote, urlsplit
 HERE = Path(os.path.abspath(__file__)).parent  # not resolve(): ConfigMap files are symlinks into ..data/
 sys.path.insert(0, str(HERE))
 
+from hub_settings import load_settings  # noqa: E402
 from profile_access import check_spawn_request, user_access, visible_profiles  # noqa: E402
 
 c = get_config()  # noqa: F821 (traitlets provides it)
 
 SETTINGS_PATH = Path(os.environ.get("JUPYTERHUB_SETTINGS", "/usr/local/etc/jupyterhub/settings.json"))
-settings = json.loads(SETTINGS_PATH.read_text(encoding="utf-8"))
+settings = load_settings(SETTINGS_PATH)
 hub, auth, culler = settings["hub"], settings["auth"], settings["culler"]
 PROFILES = settings["profiles"]
 ADMIN_GROUPS = frozenset(auth["admin_groups"])

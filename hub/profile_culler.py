@@ -4,7 +4,8 @@ and `max_runtime` (started that long ago), e.g. 30 minutes idle and 8 hours for 
 
 jupyterhub-idle-culler knows only hub-wide limits, and the scarce GPUs need tighter ones. Runs as a
 hub service (the hub gives it JUPYTERHUB_API_TOKEN) with a role limited to listing users and stopping
-servers; the standard library only, so the hub image needs nothing more.
+servers; the standard library and hub_settings.py beside it only (its jsonschema comes with
+JupyterHub), so the hub image needs nothing more.
 """
 
 from __future__ import annotations
@@ -19,8 +20,11 @@ import time
 import urllib.request
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import quote
+
+from hub_settings import load_settings
 
 log = logging.getLogger("profile-culler")
 
@@ -131,8 +135,7 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="[%(levelname).1s %(asctime)s %(name)s] %(message)s")
     if not args.url or not args.settings:
         parser.error("--url and --settings (or JUPYTERHUB_API_URL and JUPYTERHUB_SETTINGS) are required")
-    with open(args.settings, encoding="utf-8") as file:
-        profiles = json.load(file)["profiles"]
+    profiles = load_settings(Path(args.settings))["profiles"]
     hub = Hub(args.url, os.environ["JUPYTERHUB_API_TOKEN"])
     # The hub stops its services with SIGINT, then SIGTERM; exit at once even where SIGINT was
     # inherited as ignored (a shell's background job), instead of holding up the hub's shutdown.

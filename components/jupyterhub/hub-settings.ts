@@ -1,11 +1,16 @@
 /**
- * The hub's settings document: everything jupyterhub_config.py needs, as JSON in a ConfigMap.
- * The Python is static and only reads this; no secret is ever in it (secrets reach the hub as
- * environment variables from the Kubernetes Secret `hub`, see HUB_SECRET_ENV).
+ * The hub's settings document: everything jupyterhub_config.py needs, as JSON in a ConfigMap, and
+ * the few facts of the deployment the policy pack checks the rendered objects against (it sees
+ * only those). The Python is static and only reads this; no secret is ever in it (secrets reach
+ * the hub as environment variables from the Kubernetes Secret `hub`, see HUB_SECRET_ENV). Its
+ * shape is hub-settings-schema.ts, which both sides check.
  */
 import type { PlatformConfig } from "../../config/schema/platform";
 import { ACCESS_LABELS, NAMES, PORTS, PRIORITY_CLASSES } from "../names";
-import { type ProfileSettings, profileSettings } from "./profile-settings";
+import { type HubSettings, hubSettingsProblems, type SpawnerSettings } from "./hub-settings-schema";
+import { profileSettings } from "./profile-settings";
+
+export type { HubSettings, ProfileSettings } from "./hub-settings-schema";
 
 /** Environment variables the hub reads its secrets from; values come from Secret `hub` / `hub-db`. */
 export const HUB_SECRET_ENV = {
@@ -20,54 +25,6 @@ export const HUB_SECRET_ENV = {
 export const HUB_CONFIG_DIR = "/usr/local/etc/jupyterhub";
 export const SETTINGS_FILE = "settings.json";
 
-export interface HubSettings {
-  readonly namespace: string;
-  readonly public_url: string;
-  readonly hub: {
-    readonly bind_url: string;
-    readonly connect_url: string;
-    readonly log_level: string;
-    readonly concurrent_spawn_limit: number;
-    readonly active_server_limit: number | null;
-    readonly admin_users: readonly string[];
-  };
-  readonly proxy: { readonly api_url: string };
-  readonly database:
-    | {
-        readonly type: "postgres";
-        readonly host: string;
-        readonly port: number;
-        readonly name: string;
-        readonly user: string;
-      }
-    | { readonly type: "external" };
-  readonly auth: {
-    readonly client_id: string;
-    readonly authorize_url: string;
-    readonly token_url: string;
-    readonly userdata_url: string;
-    readonly callback_url: string;
-    readonly logout_redirect_url: string | null;
-    readonly scope: readonly string[];
-    readonly username_claim: string;
-    readonly auth_state_groups_key: string;
-    readonly allowed_groups: readonly string[];
-    readonly admin_groups: readonly string[];
-    readonly gpu_groups: readonly string[];
-  };
-  readonly spawner: Record<string, unknown>;
-  readonly profiles: readonly ProfileSettings[];
-  readonly culler: {
-    readonly enabled: boolean;
-    readonly timeout: number;
-    readonly every: number;
-    readonly max_age: number;
-    readonly remove_named_servers: boolean;
-    readonly users: boolean;
-    readonly concurrency: number;
-  };
-}
-
 function defaultProfile(config: PlatformConfig) {
   const found = config.profiles.find((profile) => profile.default);
   if (!found) throw new Error("a validated config has exactly one default profile");
@@ -75,13 +32,13 @@ function defaultProfile(config: PlatformConfig) {
 }
 
 /** The spawner defaults every profile starts from: the default (CPU) profile, so nothing falls back to a GPU. */
-function spawnerSettings(config: PlatformConfig): Record<string, unknown> {
+function spawnerSettings(config: PlatformConfig): SpawnerSettings {
   const { storage, singleuser } = config;
   const base = profileSettings(config, defaultProfile(config)).kubespawner_override;
-  const volumes: Record<string, unknown>[] = [
+  const volumes: SpawnerSettings["volumes"] = [
     { name: "home", persistentVolumeClaim: { claimName: "{pvc_name}" } },
   ];
-  const mounts: Record<string, unknown>[] = [{ name: "home", mountPath: storage.home.mountPath }];
+  const mounts: SpawnerSettings["volume_mounts"] = [{ name: "home", mountPath: storage.home.mountPath }];
   if (storage.datasets.enabled) {
     volumes.push({
       name: "datasets",
@@ -132,7 +89,17 @@ function spawnerSettings(config: PlatformConfig): Record<string, unknown> {
   };
 }
 
+/** The document, checked against its schema: a writer that breaks the contract fails here, at render. */
 export function hubSettings(config: PlatformConfig): HubSettings {
+  const settings = unchecked(config);
+  const problems = hubSettingsProblems(settings);
+  if (problems.length > 0) {
+    throw new Error(`the hub settings do not match hub-settings-schema.ts:\n  ${problems.join("\n  ")}`);
+  }
+  return settings;
+}
+
+function unchecked(config: PlatformConfig): HubSettings {
   const publicUrl = `https://${config.ingress.host}`;
   const { oauth, groups } = config.auth;
   const profiles = [...config.profiles]
@@ -149,7 +116,11 @@ export function hubSettings(config: PlatformConfig): HubSettings {
       active_server_limit: config.hub.activeServerLimit ?? null,
       admin_users: config.hub.extraAdminUsers,
     },
-    proxy: { api_url: `http://${NAMES.proxyApiService}:${PORTS.proxyApi}` },
+    proxy: {
+      api_url: `http://${NAMES.proxyApiService}:${PORTS.proxyApi}`,
+      public_service_type: config.ingress.publicServiceType,
+    },
+    gpu: { runtime_class_name: config.gpuOperator.runtimeClassName },
     database:
       config.database.type === "postgres"
         ? {

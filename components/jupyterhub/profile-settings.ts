@@ -4,52 +4,18 @@
  * expects (cores as floats, memory as bytes), so "64Gi" means the same to both sides.
  */
 import { FULL_GPU_RESOURCE, gpuResourceName, profileDemand } from "../../config/derived";
-import { fullGpuAffinity, profileAffinity } from "../../config/placement";
+import { fullGpuAffinity, type NodeSelectorTerm, profileAffinity } from "../../config/placement";
 import { formatBytes, formatCores } from "../../config/quantity";
 import { IMAGE_REFERENCE_PATTERN } from "../../config/schema/common";
 import type { PlatformConfig } from "../../config/schema/platform";
 import type { Profile } from "../../config/schema/profile";
-
-export interface GpuOverride {
-  readonly extra_resource_limits: Record<string, string>;
-  readonly extra_resource_guarantees: Record<string, string>;
-  readonly extra_pod_config: { readonly runtimeClassName: string };
-  readonly node_affinity_required: ReturnType<typeof profileAffinity>;
-}
-
-export interface ProfileSettings {
-  readonly slug: string;
-  readonly display_name: string;
-  readonly description: string;
-  readonly default: boolean;
-  readonly order: number;
-  /** Who may use it; admins always may. */
-  readonly groups: readonly string[];
-  /** What the card shows: "1× GPU • 16 vCPU • 64 GiB". */
-  readonly summary: string;
-  readonly gpu: {
-    readonly kind: "none" | "full" | "mig";
-    readonly count: number;
-    readonly resource?: string;
-  };
-  readonly idle_timeout?: number;
-  readonly max_runtime?: number;
-  readonly compute_units_per_hour: number;
-  readonly kubespawner_override: Record<string, unknown>;
-  /** Admins' custom image: the image pattern the hub enforces and the override per GPU count. */
-  readonly custom_image?: {
-    readonly image_pattern: string;
-    readonly default_image: string;
-    readonly max_gpus: number;
-    readonly gpu_overrides: Record<string, GpuOverride>;
-  };
-}
+import type { GpuOverride, KubespawnerOverride, ProfileSettings } from "./hub-settings-schema";
 
 export function gpuOverride(
   config: PlatformConfig,
   resource: string,
   count: number,
-  affinity: GpuOverride["node_affinity_required"],
+  affinity: readonly NodeSelectorTerm[],
 ): GpuOverride {
   const amount = { [resource]: String(count) };
   return {
@@ -78,7 +44,7 @@ export function profileSettings(config: PlatformConfig, profile: Profile): Profi
   const demand = profileDemand(profile);
   const resource = gpuResourceName(profile);
   const gpuAmount = profile.gpu?.migSlice ? 1 : (profile.gpu?.count ?? 0);
-  const override: Record<string, unknown> = {
+  const override: KubespawnerOverride = {
     image: profile.image,
     cpu_guarantee: demand.cpuGuarantee,
     cpu_limit: demand.cpuLimit,

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+import hub_settings
 import pytest
 from conftest import CONFIG_FILE, USERS, load_hub_config, make_user
 from kubespawner import KubeSpawner
@@ -389,6 +392,53 @@ class TestCullers:
         changed.write_text(json.dumps(settings))
         config = load_hub_config(changed, JUPYTERHUB_DB_URL="sqlite://")
         assert config.JupyterHub.services == [] and config.JupyterHub.load_roles == []
+
+
+class TestSettingsSchema:
+    """The document is checked against hub/settings.schema.json, generated from the TypeScript that
+    writes it: a field renamed on one side stops the hub with the field's name."""
+
+    def renamed(self, settings_file: Path, tmp_path: Path, section: str, old: str, new: str) -> Path:
+        settings = json.loads(settings_file.read_text())
+        settings[section][new] = settings[section].pop(old)
+        changed = tmp_path / "settings.json"
+        changed.write_text(json.dumps(settings))
+        return changed
+
+    def test_the_rendered_prod_settings_match_the_schema(self, settings: dict[str, Any]) -> None:
+        assert hub_settings.problems(settings, json.loads(hub_settings.SCHEMA_PATH.read_text())) == []
+
+    def test_a_renamed_field_stops_the_hub_naming_both_names(self, settings_file: Path, tmp_path: Path) -> None:
+        changed = self.renamed(settings_file, tmp_path, "culler", "max_age", "maxAge")
+        with pytest.raises(SystemExit) as stopped:
+            load_hub_config(changed, JUPYTERHUB_DB_URL="sqlite://")
+        assert str(stopped.value) == (
+            f"{changed} does not match the hub settings schema (settings.schema.json):\n"
+            "  culler.max_age: missing\n"
+            "  culler.maxAge: not a field of the hub settings"
+        )
+
+    def test_a_field_of_a_profile_is_named_with_its_place(self, settings_file: Path, tmp_path: Path) -> None:
+        settings = json.loads(settings_file.read_text())
+        settings["profiles"][1]["kubespawner_override"]["mem_limit"] = "64Gi"
+        changed = tmp_path / "settings.json"
+        changed.write_text(json.dumps(settings))
+        with pytest.raises(SystemExit) as stopped:
+            load_hub_config(changed, JUPYTERHUB_DB_URL="sqlite://")
+        assert "profiles.1.kubespawner_override.mem_limit: '64Gi' is not of type 'integer'" in str(stopped.value)
+
+    def test_the_profile_culler_checks_the_settings_too(self, settings_file: Path, tmp_path: Path) -> None:
+        changed = self.renamed(settings_file, tmp_path, "hub", "log_level", "loglevel")
+        culler = CONFIG_FILE.parent / "profile_culler.py"
+        run = subprocess.run(
+            [sys.executable, str(culler), "--url=http://127.0.0.1:1/hub/api", f"--settings={changed}", "--once"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, "JUPYTERHUB_API_TOKEN": "not-a-token"},
+        )
+        assert run.returncode == 1
+        assert "hub.log_level: missing\n  hub.loglevel: not a field of the hub settings" in run.stderr
 
 
 def test_the_settings_document_holds_no_secret(settings: dict[str, Any]) -> None:

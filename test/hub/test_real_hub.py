@@ -120,7 +120,8 @@ def launch_hub(
     sqlite, the Authentik stand-in and generated secrets; returns the process, its env, the settings
     file and the log file. Its own session, so stop() ends the hub and its services and nothing else."""
     hub = {**settings["hub"], "bind_url": url, "connect_url": url, **({"log_level": log_level} if log_level else {})}
-    local = {**settings, "hub": hub, "proxy": {"api_url": f"http://127.0.0.1:{proxy_port}"}}
+    proxy = {**settings["proxy"], "api_url": f"http://127.0.0.1:{proxy_port}"}
+    local = {**settings, "hub": hub, "proxy": proxy}
     settings_file = folder / "settings.json"
     settings_file.write_text(json.dumps(local), encoding="utf-8")
     env = {key: value for key, value in os.environ.items() if key not in CONFIG_ENV}
