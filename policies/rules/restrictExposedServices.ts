@@ -1,21 +1,32 @@
-import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { loadPlatformConfig } from "../../config/load";
-import { stackFileForUrn } from "../lib/stack";
-import { TYPES, workloadName } from "../lib/workloads";
+import type { StackValidationPolicy } from "@pulumi/policy";
+import { NAMES } from "../../components/names";
+import { hubSettingsOf, TYPES, workloadName } from "../lib/workloads";
 
-/** Only the proxy's public Service may be exposed outside the cluster, and only as the stack's config says. */
-export const restrictExposedServices: ResourceValidationPolicy = {
+const EXPOSED = new Set(["LoadBalancer", "NodePort"]);
+
+/**
+ * Only the proxy's public Service may be exposed outside the cluster, and only as the stack's config
+ * says: the type the hub settings name (`proxy.public_service_type`, from ingress.publicServiceType).
+ * The pack sees the rendered resources only, so the settings document is where it finds that choice.
+ */
+export const restrictExposedServices: StackValidationPolicy = {
   name: "gpu-jupyterhub-restrict-exposed-services",
   description:
-    "Services of type LoadBalancer or NodePort are allowed only for proxy-public, and only when the stack sets ingress.publicServiceType to that type.",
-  validateResource: (args, report) => {
-    if (args.type !== TYPES.service) return;
-    const type = args.props.spec?.type ?? "ClusterIP";
-    if (type !== "LoadBalancer" && type !== "NodePort") return;
-    const config = loadPlatformConfig({ stackFile: stackFileForUrn(args.urn) }).config;
-    const allowed =
-      args.props.metadata?.name === "proxy-public" && config?.ingress.publicServiceType === type;
-    if (!allowed)
-      report(`Service ${workloadName(args.props)} is of type ${type}, which the stack config does not allow`);
+    "Services of type LoadBalancer or NodePort are allowed only for proxy-public, and only when the stack sets ingress.publicServiceType to that type (proxy.public_service_type in the hub settings).",
+  validateStack: (args, report) => {
+    const allowed = new Set(
+      args.resources.flatMap((resource) => {
+        const type = hubSettingsOf(resource.type, resource.props)?.proxy?.public_service_type;
+        return typeof type === "string" ? [type] : [];
+      }),
+    );
+    for (const service of args.resources.filter((resource) => resource.type === TYPES.service)) {
+      const type = service.props.spec?.type ?? "ClusterIP";
+      if (!EXPOSED.has(type)) continue;
+      if (service.props.metadata?.name === NAMES.proxyPublicService && allowed.has(type)) continue;
+      report(
+        `Service ${workloadName(service.props)} is of type ${type}, which the stack config does not allow`,
+      );
+    }
   },
 };

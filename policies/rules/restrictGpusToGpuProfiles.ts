@@ -1,4 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { GPU_PRESENT_LABEL, MIG_CONFIG_LABEL } from "../../config/placement";
 import { effectiveProfiles, hubSettingsOf, type Props } from "../lib/workloads";
 
 const GPU_RESOURCE = /^nvidia\.com\/(gpu|mig-.+)$/;
@@ -17,16 +18,21 @@ function affinityKeys(override: Props): string[] {
 }
 
 /**
- * GPUs and MIG slices go only to profiles that GPU groups (or admins) may use, always with the NVIDIA
- * runtime and the node affinity that keeps MIG slices on MIG nodes and full GPUs off them.
+ * GPUs and MIG slices go only to profiles that GPU groups (or admins) may use, always with the GPU
+ * runtime class the hub settings name (`gpu.runtime_class_name`, from the stack's
+ * gpuOperator.runtimeClassName) and the node affinity that keeps MIG slices on MIG nodes and full
+ * GPUs off them.
  */
 export const restrictGpusToGpuProfiles: ResourceValidationPolicy = {
   name: "gpu-jupyterhub-restrict-gpus-to-gpu-profiles",
   description:
-    "Profiles that request nvidia.com/gpu or a MIG slice are open only to GPU and admin groups, use runtimeClassName nvidia and carry the MIG/full-GPU node affinity.",
+    "Profiles that request nvidia.com/gpu or a MIG slice are open only to GPU and admin groups, use the GPU runtime class the hub settings name and carry the MIG/full-GPU node affinity.",
   validateResource: (args, report) => {
     const settings = hubSettingsOf(args.type, args.props);
     if (!settings) return;
+    const runtimeClass = settings.gpu?.runtime_class_name;
+    if (typeof runtimeClass !== "string" || runtimeClass === "")
+      report("the hub settings name no GPU runtime class (gpu.runtime_class_name)");
     const entitled = new Set<string>([
       ...(settings.auth?.gpu_groups ?? []),
       ...(settings.auth?.admin_groups ?? []),
@@ -41,12 +47,14 @@ export const restrictGpusToGpuProfiles: ResourceValidationPolicy = {
         report(
           `profile "${profile.slug}" requests ${resources.join(", ")} but is open to ${open.join(", ")}`,
         );
-      if (profile.override.extra_pod_config?.runtimeClassName !== "nvidia") {
-        report(`profile "${profile.slug}" requests ${resources.join(", ")} without runtimeClassName nvidia`);
+      if (runtimeClass && profile.override.extra_pod_config?.runtimeClassName !== runtimeClass) {
+        report(
+          `profile "${profile.slug}" requests ${resources.join(", ")} without runtimeClassName ${runtimeClass}`,
+        );
       }
       const keys = affinityKeys(profile.override);
       const isMig = resources.some((resource) => resource.startsWith("nvidia.com/mig-"));
-      const wanted = isMig ? "nvidia.com/mig.config Exists" : "nvidia.com/gpu.present In";
+      const wanted = isMig ? `${MIG_CONFIG_LABEL} Exists` : `${GPU_PRESENT_LABEL} In`;
       if (!keys.includes(wanted))
         report(`profile "${profile.slug}" requests ${resources.join(", ")} without node affinity ${wanted}`);
     }

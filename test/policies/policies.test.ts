@@ -95,6 +95,38 @@ describe("policies, each fed a passing and a failing object", () => {
     ]);
   });
 
+  test("the GPU runtime class is the one the hub settings name, not a fixed name", async () => {
+    const otherRuntime = hubConfigMap((settings) => {
+      settings.gpu.runtime_class_name = "nvidia-cdi";
+    });
+    assert.deepEqual(await resourceViolations(restrictGpusToGpuProfiles, otherRuntime), [
+      'profile "gpu-pytorch-single" requests nvidia.com/gpu without runtimeClassName nvidia-cdi',
+      'profile "gpu-tensorflow-single" requests nvidia.com/gpu without runtimeClassName nvidia-cdi',
+      'profile "gpu-pytorch-dual" requests nvidia.com/gpu without runtimeClassName nvidia-cdi',
+      'profile "gpu-tensorflow-dual" requests nvidia.com/gpu without runtimeClassName nvidia-cdi',
+      'profile "mig-1g-5gb" requests nvidia.com/mig-1g.5gb without runtimeClassName nvidia-cdi',
+      'profile "mig-2g-10gb" requests nvidia.com/mig-2g.10gb without runtimeClassName nvidia-cdi',
+    ]);
+    const renamedEverywhere = hubConfigMap((settings) => {
+      settings.gpu.runtime_class_name = "nvidia-cdi";
+      for (const profile of settings.profiles) {
+        const overrides = [
+          profile.kubespawner_override,
+          ...Object.values(profile.custom_image?.gpu_overrides ?? {}),
+        ];
+        for (const override of overrides as Json[])
+          if (override.extra_pod_config) override.extra_pod_config.runtimeClassName = "nvidia-cdi";
+      }
+    });
+    assert.deepEqual(await resourceViolations(restrictGpusToGpuProfiles, renamedEverywhere), []);
+    const unnamed = hubConfigMap((settings) => {
+      delete settings.gpu;
+    });
+    assert.deepEqual(await resourceViolations(restrictGpusToGpuProfiles, unnamed), [
+      "the hub settings name no GPU runtime class (gpu.runtime_class_name)",
+    ]);
+  });
+
   test("require pinned images", async () => {
     assert.deepEqual(await resourceViolations(requirePinnedImages, deployment(GOOD_CONTAINER)), []);
     assert.deepEqual(
@@ -239,14 +271,31 @@ describe("policies, each fed a passing and a failing object", () => {
       type: TYPES.service,
       props: { metadata: { name, namespace: "jupyterhub" }, spec: { type } },
     });
-    assert.deepEqual(await resourceViolations(restrictExposedServices, service("hub", "ClusterIP")), []);
-    assert.deepEqual(
-      await resourceViolations(restrictExposedServices, service("proxy-public", "LoadBalancer")),
-      ["Service jupyterhub/proxy-public is of type LoadBalancer, which the stack config does not allow"],
-    );
-    assert.deepEqual(await resourceViolations(restrictExposedServices, service("hub", "NodePort")), [
+    const exposed = (...services: FakeResource[]) =>
+      stackViolations(restrictExposedServices, [hubConfigMap(), ...services]);
+    assert.deepEqual(await exposed(service("hub", "ClusterIP"), service("proxy-public", "ClusterIP")), []);
+    assert.deepEqual(await exposed(service("proxy-public", "LoadBalancer")), [
+      "Service jupyterhub/proxy-public is of type LoadBalancer, which the stack config does not allow",
+    ]);
+    assert.deepEqual(await exposed(service("hub", "NodePort")), [
       "Service jupyterhub/hub is of type NodePort, which the stack config does not allow",
     ]);
+    const loadBalanced = hubConfigMap((settings) => {
+      settings.proxy.public_service_type = "LoadBalancer";
+    });
+    assert.deepEqual(
+      await stackViolations(restrictExposedServices, [
+        loadBalanced,
+        service("proxy-public", "LoadBalancer"),
+        service("hub", "LoadBalancer"),
+      ]),
+      ["Service jupyterhub/hub is of type LoadBalancer, which the stack config does not allow"],
+    );
+    assert.deepEqual(
+      await stackViolations(restrictExposedServices, [service("proxy-public", "LoadBalancer")]),
+      ["Service jupyterhub/proxy-public is of type LoadBalancer, which the stack config does not allow"],
+      "without hub settings nothing allows it",
+    );
   });
 });
 
