@@ -4,6 +4,7 @@
  * Every key says `migStrategy: mixed`, so a key never turns MIG off on a node that uses it
  * (research/gpu-nfs.md §6). Nothing is rendered when no node shares its GPUs.
  */
+import { FULL_GPU_RESOURCE } from "../../config/derived";
 import { timeSlicingConfigName } from "../../config/placement";
 import type { PlatformConfig } from "../../config/schema/platform";
 
@@ -17,7 +18,7 @@ function pluginConfig(replicas?: number): string {
       "sharing:",
       "  timeSlicing:",
       "    resources:",
-      "      - name: nvidia.com/gpu",
+      `      - name: ${FULL_GPU_RESOURCE}`,
       `        replicas: ${replicas}`,
     );
   }

@@ -70,6 +70,24 @@ export function effectiveProfiles(settings: Props): { slug: string; groups: stri
   }));
 }
 
+/**
+ * What a custom-image profile's GPU choices apply (`custom_image.gpu_overrides`, one per GPU count),
+ * each merged over the profile as the hub applies it, named e.g. `custom-image (2 GPUs)`.
+ */
+export function customImageGpuChoices(
+  settings: Props,
+): { slug: string; groups: string[]; override: Props }[] {
+  return effectiveProfiles(settings).flatMap((profile) => {
+    const choices = (settings.profiles ?? []).find((p: Props) => p.slug === profile.slug)?.custom_image
+      ?.gpu_overrides;
+    return Object.entries((choices ?? {}) as Record<string, Props>).map(([count, override]) => ({
+      slug: `${profile.slug} (${count} GPU${count === "1" ? "" : "s"})`,
+      groups: profile.groups,
+      override: { ...profile.override, ...override },
+    }));
+  });
+}
+
 export function workloadName(props: Props): string {
   return `${props.metadata?.namespace ? `${props.metadata.namespace}/` : ""}${props.metadata?.name ?? "?"}`;
 }

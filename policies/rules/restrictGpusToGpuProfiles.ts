@@ -1,6 +1,6 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { GPU_PRESENT_LABEL, MIG_CONFIG_LABEL } from "../../config/placement";
-import { effectiveProfiles, hubSettingsOf, type Props } from "../lib/workloads";
+import { customImageGpuChoices, effectiveProfiles, hubSettingsOf, type Props } from "../lib/workloads";
 
 const GPU_RESOURCE = /^nvidia\.com\/(gpu|mig-.+)$/;
 
@@ -18,7 +18,8 @@ function affinityKeys(override: Props): string[] {
 }
 
 /**
- * GPUs and MIG slices go only to profiles that GPU groups (or admins) may use, always with the GPU
+ * GPUs and MIG slices go only to profiles that GPU groups (or admins) may use (a custom image's GPU
+ * choices included), always with the GPU
  * runtime class the hub settings name (`gpu.runtime_class_name`, from the stack's
  * gpuOperator.runtimeClassName) and the node affinity that keeps MIG slices on MIG nodes and full
  * GPUs off them.
@@ -39,7 +40,7 @@ export const restrictGpusToGpuProfiles: ResourceValidationPolicy = {
     ]);
     if (gpuResources(settings.spawner ?? {}).length > 0)
       report("the spawner defaults request a GPU: every user would get one");
-    for (const profile of effectiveProfiles(settings)) {
+    for (const profile of [...effectiveProfiles(settings), ...customImageGpuChoices(settings)]) {
       const resources = gpuResources(profile.override);
       if (resources.length === 0) continue;
       const open = profile.groups.filter((group) => !entitled.has(group));

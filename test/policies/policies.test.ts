@@ -106,6 +106,8 @@ describe("policies, each fed a passing and a failing object", () => {
       'profile "gpu-tensorflow-dual" requests nvidia.com/gpu without runtimeClassName nvidia-cdi',
       'profile "mig-1g-5gb" requests nvidia.com/mig-1g.5gb without runtimeClassName nvidia-cdi',
       'profile "mig-2g-10gb" requests nvidia.com/mig-2g.10gb without runtimeClassName nvidia-cdi',
+      'profile "custom-image (1 GPU)" requests nvidia.com/gpu without runtimeClassName nvidia-cdi',
+      'profile "custom-image (2 GPUs)" requests nvidia.com/gpu without runtimeClassName nvidia-cdi',
     ]);
     const renamedEverywhere = hubConfigMap((settings) => {
       settings.gpu.runtime_class_name = "nvidia-cdi";
@@ -119,6 +121,15 @@ describe("policies, each fed a passing and a failing object", () => {
       }
     });
     assert.deepEqual(await resourceViolations(restrictGpusToGpuProfiles, renamedEverywhere), []);
+    const customWithoutRuntime = hubConfigMap((settings) => {
+      const custom = settings.profiles.find((p: Json) => p.slug === "custom-image");
+      custom.custom_image.gpu_overrides["2"].extra_pod_config = {};
+      custom.custom_image.gpu_overrides["2"].node_affinity_required = [];
+    });
+    assert.deepEqual(await resourceViolations(restrictGpusToGpuProfiles, customWithoutRuntime), [
+      'profile "custom-image (2 GPUs)" requests nvidia.com/gpu without runtimeClassName nvidia',
+      'profile "custom-image (2 GPUs)" requests nvidia.com/gpu without node affinity nvidia.com/gpu.present In',
+    ]);
     const unnamed = hubConfigMap((settings) => {
       delete settings.gpu;
     });
