@@ -4,13 +4,27 @@
  * edit and a MIG layout edit would change → a user's files and the database's claim → destroy →
  * what is still there → up again → the user's files are back where the hub will look.
  */
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { parseDocument } from "yaml";
+import { DATABASE_PASSWORD_KEY } from "../components/jupyterhub/secrets";
 import { NAMES } from "../components/names";
 import { PROJECT, profilesDirOf } from "../config/load";
 import type { PlatformConfig } from "../config/schema/platform";
 import type { SimCluster } from "../sim/cluster";
+import { hubDatabaseUsers } from "../sim/hub-database";
+import { initDatabase, passwordFollowsSecret, prepareDataFolder, startPostgres } from "../sim/postgres";
 import { localVolumeDir, type Volume, volumeRoot } from "../sim/provision";
 import { waitFor } from "../sim/wait";
 import { type Change, destroy, preview, type StepResult, up } from "./operations";
@@ -42,11 +56,16 @@ export interface EngineProof {
   readonly destroy: { readonly deleted: number; readonly seconds: number; readonly kept: readonly string[] };
   readonly upAgain: { readonly created: number; readonly seconds: number };
   readonly userData: {
+    /** The user's file, the home claim and (with the in-cluster database) the hub's users all survived. */
     readonly kept: boolean;
     readonly user: string;
     readonly claim: string;
     readonly file: string;
     readonly databaseClaim?: string;
+    /** The users JupyterHub's own ORM finds in the database after destroy and up. */
+    readonly hubUsers?: readonly string[];
+    /** The generated database password was new after destroy and up (the init container set it). */
+    readonly databasePasswordChanged?: boolean;
   };
 }
 
@@ -142,6 +161,41 @@ async function createHomeClaim(cluster: SimCluster, config: PlatformConfig, user
   return boundClaim(cluster, namespace, name);
 }
 
+function secretValue(cluster: SimCluster, namespace: string, name: string, key: string): Promise<string> {
+  return cluster.client
+    .get<{ data?: Record<string, string> }>(`/api/v1/namespaces/${namespace}/secrets/${name}`)
+    .then((secret) => Buffer.from(secret.data?.[key] ?? "", "base64").toString("utf8"));
+}
+
+/**
+ * Runs the database pod's containers for real on the database claim's volume folder (kwok runs
+ * none): the init container `password-follows-secret`, then PostgreSQL as the image starts it
+ * (creating the database on an empty volume), with the password from Secret `hub-db`.
+ */
+async function withHubDatabase<T>(
+  cluster: SimCluster,
+  namespace: string,
+  claim: Claim,
+  use: (url: string) => T,
+): Promise<{ result: T; password: string }> {
+  const folder = await volumeDirOf(cluster, claim);
+  const password = await secretValue(cluster, namespace, NAMES.hubDatabaseSecret, DATABASE_PASSWORD_KEY);
+  const pgdata = path.join(folder, "pgdata"); // PGDATA of the StatefulSet, under its volume's mount
+  prepareDataFolder(folder);
+  const init = passwordFollowsSecret(pgdata, password);
+  if (init.status !== 0) throw new Error(`password-follows-secret failed: ${init.stderr}`);
+  if (!existsSync(path.join(pgdata, "PG_VERSION"))) initDatabase(pgdata, password);
+  const socketDir = mkdtempSync(path.join(os.tmpdir(), "hub-db-"));
+  chmodSync(socketDir, 0o777);
+  const server = await startPostgres(pgdata, socketDir);
+  try {
+    return { result: use(server.url(password)), password };
+  } finally {
+    await server.stop();
+    rmSync(socketDir, { recursive: true, force: true });
+  }
+}
+
 export interface ProofOptions {
   readonly cluster: SimCluster;
   readonly stack: string;
@@ -196,6 +250,10 @@ export async function runEngineProof({ cluster, stack, config, log }: ProofOptio
     config.database.type === "postgres"
       ? await boundClaim(cluster, namespace, `data-${NAMES.hubDatabase}-0`)
       : undefined;
+  const before = database
+    ? await withHubDatabase(cluster, namespace, database, (url) => hubDatabaseUsers(url, [PROOF_USER]))
+    : undefined;
+  if (before) log(`the hub's database knows ${before.result.join(", ")} (JupyterHub's ORM on PostgreSQL)`);
 
   const removed = await destroy(engine);
   say(removed);
@@ -221,11 +279,15 @@ export async function runEngineProof({ cluster, stack, config, log }: ProofOptio
   say(again);
   const homeAfter = await boundClaim(cluster, namespace, home.metadata.name);
   const fileAfter = path.join(await volumeDirOf(cluster, homeAfter), "notebooks", "proof.txt");
+  const after = database
+    ? await withHubDatabase(cluster, namespace, database, (url) => hubDatabaseUsers(url))
+    : undefined;
+  if (after) log(`after destroy and up, the hub's database knows ${after.result.join(", ")}`);
   const userDataKept =
     homeAfter.metadata.uid === home.metadata.uid &&
     existsSync(fileAfter) &&
     readFileSync(fileAfter, "utf8") === content &&
-    (!database || (await sameClaim(database)));
+    (!database || ((await sameClaim(database)) && (after?.result.includes(PROOF_USER) ?? false)));
 
   const count = (result: StepResult, op: string) => result.counts[op] ?? 0;
   return {
@@ -251,6 +313,9 @@ export async function runEngineProof({ cluster, stack, config, log }: ProofOptio
       claim: home.metadata.name,
       file: path.relative(PROJECT_ROOT, fileAfter),
       ...(database ? { databaseClaim: database.metadata.name } : {}),
+      ...(after
+        ? { hubUsers: after.result, databasePasswordChanged: after.password !== before?.password }
+        : {}),
     },
   };
 }

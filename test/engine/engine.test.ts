@@ -108,4 +108,11 @@ describe("the real Pulumi engine on a simulated cluster", () => {
     assert.equal(proof.upAgain.created, proof.up.created);
     assert.equal(proof.userData.kept, true);
   });
+
+  test("after destroy and a new up, the hub's database still knows its users, under a new password", (t) => {
+    if (config.database.type !== "postgres") return t.skip("the stack uses an external database");
+    t.diagnostic(`hub users: ${proof.userData.hubUsers?.join(", ")}`);
+    assert.ok(proof.userData.hubUsers?.includes(proof.userData.user));
+    assert.equal(proof.userData.databasePasswordChanged, true, "the generated password is new after destroy");
+  });
 });
