@@ -4,6 +4,13 @@
  * a created pod either runs (kwok makes it Running once a scheduler bound it) or stays Pending
  * because no node fits (the scheduler's PodScheduled=False, reason Unschedulable). The claim is
  * waited for until Bound before the pod is created, so "Pending" never means "storage not ready".
+ *
+ * A verdict counts only when the scheduler made it on the state the pod was created in. Its pods
+ * come from one watch, in order, so it meets a new pod after every pod deleted before it; its
+ * claims come from another watch, so on a loaded machine it can meet the pod before the claim's
+ * binding and answer "pod has unbound immediate PersistentVolumeClaims". Such a verdict names the
+ * claim (`verdictBeforeBinding`), does not count, and the scheduler's next attempt does: its
+ * VolumeBinding plugin re-queues the pod when the claim's or volume's event reaches it.
  */
 import { type KubeClient, KubeError } from "./kube-client";
 import { Tracker } from "./tracker";
@@ -23,7 +30,10 @@ export interface SpawnResult {
 
 interface Pod {
   metadata: { name: string };
-  spec: { nodeName?: string; schedulerName?: string };
+  spec: {
+    nodeName?: string;
+    schedulerName?: string;
+  };
   status?: {
     phase?: string;
     conditions?: { type: string; status: string; reason?: string; message?: string }[];
@@ -44,6 +54,35 @@ const unschedulable = (pod: Pod) =>
     (c) => c.type === "PodScheduled" && c.status === "False" && c.reason === "Unschedulable",
   );
 
+/**
+ * True when the scheduler's message says it has not yet seen the claim Bound or its volume: the
+ * claim missing (`persistentvolumeclaim "<name>" not found`) or unbound ("pod has unbound immediate
+ * PersistentVolumeClaims", VolumeBinding; "PersistentVolume had no name", VolumeZone), or its
+ * volume missing (`persistentvolume "<name>" not found`, VolumeZone; "bound to non-existent pv(s)"
+ * and "bound to non-existent persistentvolume", VolumeBinding) (kube-scheduler 1.37,
+ * pkg/scheduler/framework/plugins/{volumebinding,volumezone}). Asked only once the claim is Bound
+ * (so its volume exists), such a verdict is older than the binding.
+ */
+export function verdictBeforeBinding(message: string): boolean {
+  return /persistentvolume(claim)? "[^"]*" not found|unbound immediate PersistentVolumeClaims|PersistentVolume had no name|bound to non-existent (pv|persistentvolume)/.test(
+    message,
+  );
+}
+
+/**
+ * How long a pod may wait for the scheduler's verdict before the wait fails: the scheduler's own
+ * last resort for a pod whose event it missed is to retry every pod that has been unschedulable
+ * for 5 minutes (podMaxInUnschedulablePodsDuration, checked every 30 s), after a backoff of at most
+ * 10 s (pkg/scheduler/backend/queue). Normally the verdict comes within a second.
+ */
+const VERDICT_TIMEOUT_MS = (5 * 60 + 30 + 10 + 20) * 1000;
+
+/** A verdict the scheduler gave before it saw the claim's binding, and that did not count. */
+export interface EarlyVerdict {
+  readonly pod: string;
+  readonly message: string;
+}
+
 export const POD_LABEL = "component=singleuser-server";
 export const CLAIM_LABEL = "component=singleuser-storage";
 
@@ -52,6 +91,8 @@ export class Spawner {
   private readonly claims: Tracker<Claim>;
   private baseline?: Record<string, string>;
   private starting?: Promise<void>;
+  /** Verdicts given before the scheduler saw a claim's binding, superseded by its next attempt. */
+  readonly earlyVerdicts: EarlyVerdict[] = [];
 
   constructor(
     private readonly client: KubeClient,
@@ -115,24 +156,42 @@ export class Spawner {
       const refused = await this.create(`${base}/persistentvolumeclaims`, server.claim);
       if (refused) return result({ kind: "refused", reason: `claim: ${refused}` });
     }
-    await this.claims.until(
-      server.claim.metadata.name,
-      (c) => c.status?.phase === "Bound",
-      60_000,
-      "to be Bound",
-    );
+    await this.claimBound(server.claim.metadata.name);
     const refused = await this.create(`${base}/pods`, server.pod);
     if (refused) return result({ kind: "refused", reason: `pod: ${refused}` });
+    return result(await this.outcome(server));
+  }
+
+  private claimBound(name: string): Promise<Claim> {
+    return this.claims.until(name, (c) => c.status?.phase === "Bound", 60_000, "to be Bound");
+  }
+
+  /**
+   * What became of a user's created pod: waits until the user's claim is Bound, then for the
+   * scheduler's verdict on that state: Running on a node, or Unschedulable for a reason other than
+   * a claim it has not seen bound (such a verdict is recorded in `earlyVerdicts` and waited past).
+   */
+  async outcome(server: UserServer): Promise<SpawnOutcome> {
+    await this.started();
+    const podName = server.pod.metadata.name;
+    await this.claimBound(server.claim.metadata.name);
     const pod = await this.pods.until(
-      server.pod.metadata.name,
-      (p) => p.status?.phase === "Running" || unschedulable(p) !== undefined,
-      120_000,
-      "to run or be found unschedulable",
+      podName,
+      (p) => {
+        if (p.status?.phase === "Running") return true;
+        const verdict = unschedulable(p);
+        if (!verdict) return false;
+        if (!verdictBeforeBinding(verdict.message ?? "")) return true;
+        if (!this.earlyVerdicts.some((e) => e.pod === podName && e.message === verdict.message))
+          this.earlyVerdicts.push({ pod: podName, message: verdict.message ?? "" });
+        return false;
+      },
+      VERDICT_TIMEOUT_MS,
+      "to run or be found unschedulable once its claim is Bound",
     );
     const stuck = unschedulable(pod);
-    if (stuck || !pod.spec.nodeName)
-      return result({ kind: "pending", reason: stuck?.message ?? "not scheduled" });
-    return result({ kind: "running", node: pod.spec.nodeName });
+    if (stuck || !pod.spec.nodeName) return { kind: "pending", reason: stuck?.message ?? "not scheduled" };
+    return { kind: "running", node: pod.spec.nodeName };
   }
 
   /** Spawns `servers` with up to `concurrency` at a time; results in the order given. */

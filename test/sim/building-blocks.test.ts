@@ -9,6 +9,7 @@ import { readRendered } from "../../sim/apply";
 import type { KubeClient } from "../../sim/kube-client";
 import { fakeNode } from "../../sim/nodes";
 import { type Claim, volumeFor } from "../../sim/provision";
+import { verdictBeforeBinding } from "../../sim/spawn";
 import { renderStack, simConfig } from "../../sim/stack";
 import { recursiveUpdate } from "../../sim/user-pods";
 
@@ -140,5 +141,29 @@ describe("the stand-in provisioner", () => {
     );
     assert.match(JSON.stringify(volume?.spec), /"values":\["k3s-wk-gpu2"\]/);
     assert.equal(await volumeFor(client, claim(), { provisioner: "example.com/other" }), undefined);
+  });
+});
+
+describe("the scheduler's verdicts on a user pod", () => {
+  test("a verdict that says the claim is missing, unbound or bound to a volume not seen yet is older than the binding", () => {
+    // Messages as kube-scheduler 1.37 writes them into PodScheduled=False (VolumeBinding's and
+    // VolumeZone's reasons); the first three were seen on the simulated cluster.
+    for (const message of [
+      '0/4 nodes are available: persistentvolumeclaim "claim-u-031" not found. not found',
+      "0/4 nodes are available: pod has unbound immediate PersistentVolumeClaims. not found",
+      '0/4 nodes are available: persistentvolume "pvc-fe29c892-7eb9-4bf1-8584-b2222a4872a6" not found. not found',
+      "0/4 nodes are available: PersistentVolume had no name. not found",
+      "0/4 nodes are available: 4 node(s) unavailable due to one or more pvc(s) bound to non-existent pv(s). preemption: not eligible due to preemptionPolicy=Never.",
+      '0/4 nodes are available: persistentvolumeclaim "claim-u-031" bound to non-existent persistentvolume "pvc-1234".',
+    ])
+      assert.equal(verdictBeforeBinding(message), true, message);
+  });
+
+  test("a verdict about the nodes' resources or affinity counts", () => {
+    for (const message of [
+      "0/4 nodes are available: 1 node(s) didn't match Pod's node affinity/selector, 3 Insufficient nvidia.com/gpu. preemption: not eligible due to preemptionPolicy=Never.",
+      "0/4 nodes are available: 3 node(s) didn't match Pod's node affinity/selector, 1 Insufficient nvidia.com/mig-1g.5gb.",
+    ])
+      assert.equal(verdictBeforeBinding(message), false, message);
   });
 });

@@ -52,6 +52,14 @@ const diagnostics = (t: { diagnostic: (message: string) => void }, text: string)
   for (const line of text.split("\n")) t.diagnostic(line);
 };
 
+/** Verdicts the scheduler gave before it saw a claim's binding: set aside, its next attempt counted. */
+const earlyVerdicts = (t: { diagnostic: (message: string) => void }) => {
+  const early = users().earlyVerdicts;
+  t.diagnostic(
+    `verdicts before the claim's binding, set aside so far: ${early.length}${early.length ? ` (first: ${early[0]?.pod}: ${early[0]?.message})` : ""}`,
+  );
+};
+
 describe("capacity on the simulated cluster", () => {
   test("each profile alone: as many users start as profileCapacities() predicts, stopped by the same resource", async (t) => {
     const rows: string[][] = [["profile", "planner", "cluster", "planner's limit", "first user left out"]];
@@ -77,6 +85,7 @@ describe("capacity on the simulated cluster", () => {
       await users().stopServers();
     }
     diagnostics(t, table(rows));
+    earlyVerdicts(t);
     assert.deepEqual(mismatches, []);
   });
 
@@ -119,6 +128,7 @@ describe("capacity on the simulated cluster", () => {
     t.diagnostic(
       `users per node: cluster ${JSON.stringify(placed)}; planner ${JSON.stringify(predicted.placement)}`,
     );
+    earlyVerdicts(t);
     assert.deepEqual(
       played.groups.map((group) => ({
         slug: group.slug,

@@ -10,8 +10,10 @@ import { after, before, describe, test } from "node:test";
 import type { HubSettings } from "../../components/jupyterhub/hub-settings";
 import { NAMES } from "../../components/names";
 import { migLayoutName } from "../../config/derived";
-import { Spawner, type SpawnResult } from "../../sim/spawn";
+import { isRunning, readProcesses } from "../../sim/processes";
+import { Spawner, type SpawnOutcome, type SpawnResult, verdictBeforeBinding } from "../../sim/spawn";
 import { hubSettingsFrom, type ServerOptions, userServer } from "../../sim/user-pods";
+import { waitFor } from "../../sim/wait";
 import { SETUP_TIMEOUT, type SimulatedStack, simulatedStack, tearDown } from "./support";
 
 const NAME = "e2e-placement";
@@ -73,6 +75,56 @@ describe("placement of user pods", () => {
     t.diagnostic(
       `${podName}: ${scheduled?.note}; lease ${NAMES.userSchedulerLock} held by ${lease.spec.holderIdentity}`,
     );
+    await users().stopServers();
+  });
+
+  test("a verdict the scheduler gave before it saw the user's claim Bound does not count; its next attempt does", async (t) => {
+    // What a loaded machine does by chance, on purpose: the scheduler meets the pod before the
+    // claim's binding. The pod is created before its claim (the scheduler answers "not found"), and
+    // the scheduler is paused while the claim is created and bound, so the spawner judges a Bound
+    // claim next to a verdict about a missing one. The cluster's default scheduler runs without
+    // leader election, so pausing it costs nothing else.
+    const { cluster, config } = stack();
+    const base = `/api/v1/namespaces/${config.cluster.namespace}`;
+    const server = userServer(settings, "cpu-default", `p-${String(counter++).padStart(3, "0")}`, {
+      schedulerName: "default-scheduler",
+    });
+    const podName = server.pod.metadata.name;
+    await cluster.client.create(`${base}/pods`, server.pod);
+    interface Conditions {
+      status?: { conditions?: { type: string; status: string; message?: string }[] };
+    }
+    const first = await waitFor(
+      `the scheduler's verdict on ${podName} without its claim`,
+      async () =>
+        (await cluster.client.get<Conditions>(`${base}/pods/${podName}`)).status?.conditions?.find(
+          (c) => c.type === "PodScheduled" && c.status === "False",
+        )?.message,
+      { timeoutMs: 60_000, intervalMs: 100 },
+    );
+    assert.ok(verdictBeforeBinding(first), first);
+    const scheduler = readProcesses(cluster.dir).find((record) => record.name === "kube-scheduler");
+    assert.ok(scheduler && isRunning(scheduler), "the cluster's kube-scheduler runs");
+    let outcome: Promise<SpawnOutcome> | undefined;
+    process.kill(scheduler.pid, "SIGSTOP");
+    try {
+      await cluster.client.create(`${base}/persistentvolumeclaims`, server.claim);
+      outcome = users().outcome(server);
+      outcome.catch(() => undefined); // awaited below
+      await waitFor(
+        `the spawner to set ${podName}'s early verdict aside`,
+        () => users().earlyVerdicts.some((verdict) => verdict.pod === podName),
+        { timeoutMs: 60_000, intervalMs: 50 },
+      );
+    } finally {
+      process.kill(scheduler.pid, "SIGCONT");
+    }
+    const result = await outcome;
+    assert.equal(result.kind, "running", JSON.stringify(result));
+    const setAside = users()
+      .earlyVerdicts.filter((verdict) => verdict.pod === podName)
+      .map((verdict) => `"${verdict.message}"`);
+    t.diagnostic(`${podName}: set aside ${setAside.join(", ")}; then ${JSON.stringify(result)}`);
     await users().stopServers();
   });
 
