@@ -1,6 +1,11 @@
-/** npm run schema: writes schema/profile.schema.json and schema/stack.schema.json from the zod schema. */
+/**
+ * npm run schema: writes the JSON Schemas generated from the zod schemas: schema/profile.schema.json
+ * and schema/stack.schema.json (editor completion for course staff), and hub/settings.schema.json
+ * (what the hub's Python checks its settings document against).
+ */
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { hubSettingsJsonSchemaText } from "../components/jupyterhub/hub-settings-schema";
 import { profileJsonSchema, stackJsonSchema } from "../config/json-schema";
 import { displayPath, PROJECT_ROOT, runCommand } from "./cli";
 
@@ -22,5 +27,8 @@ if (require.main === module) {
       writeFileSync(file, schemaText(make));
       console.log(`wrote ${displayPath(file)}`);
     }
+    const hubSchema = path.join(PROJECT_ROOT, "hub", "settings.schema.json");
+    writeFileSync(hubSchema, hubSettingsJsonSchemaText());
+    console.log(`wrote ${displayPath(hubSchema)}`);
   });
 }
