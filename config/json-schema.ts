@@ -5,7 +5,17 @@ import { stackSectionsSchema } from "./schema/platform";
 import { profileSchema } from "./schema/profile";
 
 function toJson(schema: z.ZodType): Record<string, unknown> {
-  return z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
+  return z.toJSONSchema(schema, {
+    io: "input",
+    unrepresentable: "any",
+    // zod keeps a field's description but drops its examples where the field transforms its input
+    // (quantities): put them back from the field's metadata.
+    override: (ctx) => {
+      const examples = z.globalRegistry.get(ctx.zodSchema)?.examples;
+      if (Array.isArray(examples) && ctx.jsonSchema.examples === undefined)
+        ctx.jsonSchema.examples = examples;
+    },
+  }) as Record<string, unknown>;
 }
 
 export function profileJsonSchema(): Record<string, unknown> {
