@@ -4,7 +4,6 @@
  * quotas, network policies, image pre-pullers), then the JupyterHub layer.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { PlatformSecrets } from "../config/pulumi-stack";
 import type { PlatformConfig } from "../config/schema/platform";
 import { GpuOperator } from "./cluster/gpu-operator";
 import { ImagePrePuller } from "./cluster/image-prepuller";
@@ -15,14 +14,17 @@ import { priorityClasses } from "./cluster/priority-classes";
 import { Quotas } from "./cluster/quotas";
 import { Database } from "./jupyterhub/database";
 import { Hub } from "./jupyterhub/hub";
+import type { HubSourceFile } from "./jupyterhub/hub-files";
 import { PublicIngress } from "./jupyterhub/ingress";
 import { HttpProxy } from "./jupyterhub/proxy";
-import { HubSecrets } from "./jupyterhub/secrets";
+import { HubSecrets, type SuppliedSecrets } from "./jupyterhub/secrets";
 import { UserScheduler } from "./jupyterhub/user-scheduler";
 
 export interface PlatformArgs {
   readonly config: PlatformConfig;
-  readonly secrets: PlatformSecrets;
+  readonly secrets: SuppliedSecrets;
+  /** The hub/ folder's files: the Platform's callers read them (program.ts), no component reads the disk. */
+  readonly hubFiles: readonly HubSourceFile[];
 }
 
 export class Platform extends pulumi.ComponentResource {
@@ -70,6 +72,7 @@ export class Platform extends pulumi.ComponentResource {
         hubSecretName: secrets.hubSecretName,
         ...(secrets.databaseSecretName ? { databaseSecretName: secrets.databaseSecretName } : {}),
         secretChecksum: secrets.checksum,
+        files: args.hubFiles,
       },
       afterPriorities,
     );

@@ -98,7 +98,12 @@ export async function collectPlatform(
     return undefined;
   };
   const { Platform } = await import("../components/platform");
-  const platform = new Platform("jupyterhub", { config, secrets }, { transformations: [recordOptions] });
+  const { readHubFiles } = await import("../program");
+  const platform = new Platform(
+    "jupyterhub",
+    { config, secrets, hubFiles: readHubFiles() },
+    { transformations: [recordOptions] },
+  );
   await new Promise<void>((resolve) => platform.urn.apply(() => resolve()));
   await pulumi.runtime.disconnect();
   return resources.map((resource) => ({

@@ -6,9 +6,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../../config/schema/platform";
+import { checksum } from "../checksum";
 import { ACCESS_LABELS, labels, NAMES, PORTS, PRIORITY_CLASSES, selectorLabels } from "../names";
 import { containerResources, objectMeta, restrictedContainer, restrictedPod } from "../pod-defaults";
-import { checksum, hubFiles } from "./hub-files";
+import { type HubSourceFile, mountedHubFiles } from "./hub-files";
 import { HUB_CONFIG_DIR, HUB_SECRET_ENV, hubSettingsJson, SETTINGS_FILE } from "./hub-settings";
 import { DATABASE_PASSWORD_KEY, HUB_SECRET_KEYS } from "./secrets";
 
@@ -19,6 +20,8 @@ export interface HubArgs {
   readonly databaseSecretName?: pulumi.Input<string>;
   /** Changes when a value the hub reads from its Secrets changes (HubSecrets.checksum). */
   readonly secretChecksum: pulumi.Input<string>;
+  /** The hub/ folder's files (program.ts reads them). */
+  readonly files: readonly HubSourceFile[];
 }
 
 /** KubeSpawner creates and deletes user pods and their claims and watches events; nothing else. */
@@ -62,7 +65,7 @@ export class Hub extends pulumi.ComponentResource {
       child,
     );
 
-    const files = hubFiles();
+    const files = mountedHubFiles(args.files);
     const settings = hubSettingsJson(config);
     const configMap = new k8s.core.v1.ConfigMap(
       `${name}-config`,

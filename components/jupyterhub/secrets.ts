@@ -5,11 +5,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { PlatformSecrets } from "../../config/pulumi-stack";
 import type { PlatformConfig } from "../../config/schema/platform";
+import { checksum } from "../checksum";
 import { NAMES } from "../names";
 import { objectMeta } from "../pod-defaults";
-import { checksum } from "./hub-files";
 
 /** Keys of Secret `hub`. */
 export const HUB_SECRET_KEYS = {
@@ -30,9 +29,17 @@ export function secretValues(
   return Object.fromEntries(Object.entries(values).map(([key, value]) => [key, pulumi.secret(value)]));
 }
 
+/** The credentials the stack supplies (Pulumi secret config); every other one is generated here. */
+export interface SuppliedSecrets {
+  /** Absent only in preview, where a placeholder is rendered. */
+  readonly oauthClientSecret?: pulumi.Output<string>;
+  /** Only with an external database: its URL, password included. */
+  readonly databaseUrl?: pulumi.Output<string>;
+}
+
 export interface HubSecretsArgs {
-  readonly config: PlatformConfig;
-  readonly secrets: PlatformSecrets;
+  readonly config: Pick<PlatformConfig, "database">;
+  readonly secrets: SuppliedSecrets;
   readonly namespace: pulumi.Input<string>;
 }
 
@@ -97,6 +104,7 @@ export class HubSecrets extends pulumi.ComponentResource {
     this.registerOutputs({
       hubSecretName: this.hubSecretName,
       ...(this.databaseSecretName ? { databaseSecretName: this.databaseSecretName } : {}),
+      checksum: this.checksum,
     });
   }
 }

@@ -5,6 +5,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../../config/schema/platform";
+import { checksum } from "../checksum";
 import { labels, NAMES, PORTS, PRIORITY_CLASSES, selectorLabels } from "../names";
 import {
   containerResources,
@@ -13,7 +14,6 @@ import {
   restrictedContainer,
   restrictedPod,
 } from "../pod-defaults";
-import { checksum } from "./hub-files";
 import { userSchedulerConfig } from "./user-scheduler-config";
 
 export interface UserSchedulerArgs {
