@@ -16,7 +16,6 @@ export const NAMES = {
   proxy: "proxy",
   proxyApiService: "proxy-api",
   proxyPublicService: "proxy-public",
-  proxySecret: "proxy",
   userScheduler: "user-scheduler",
   userSchedulerLock: "user-scheduler-lock",
   ingress: "jupyterhub",
@@ -35,7 +34,6 @@ export const NAMES = {
   /** KubeSpawner's templates: the pod and the claim of user alice are jupyter-alice and claim-alice. */
   userPodTemplate: "jupyter-{user_server}",
   userClaimTemplate: "claim-{user_server}",
-  cullerService: "jupyterhub-idle-culler",
 } as const;
 
 export const PORTS = {
@@ -55,6 +53,12 @@ export type Component =
   | "hub-db"
   | "image-puller"
   | "nfs-provisioner";
+
+/** Where the proxy and the hub's own settings reach the hub inside the cluster. */
+export const HUB_URL = `http://${NAMES.hubService}:${PORTS.hub}`;
+
+/** The in-cluster PostgreSQL's database and role; the hub connects as this role. */
+export const DATABASE = { name: "jupyterhub", user: "jupyterhub" } as const;
 
 /**
  * The provisioner name the NFS StorageClass and the provisioner's PROVISIONER_NAME share; the

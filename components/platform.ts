@@ -15,6 +15,7 @@ import { Quotas } from "./cluster/quotas";
 import { Database } from "./jupyterhub/database";
 import { Hub } from "./jupyterhub/hub";
 import type { HubSourceFile } from "./jupyterhub/hub-files";
+import { hubSettingsJson } from "./jupyterhub/hub-settings";
 import { PublicIngress } from "./jupyterhub/ingress";
 import { HttpProxy } from "./jupyterhub/proxy";
 import { HubSecrets, type SuppliedSecrets } from "./jupyterhub/secrets";
@@ -72,6 +73,7 @@ export class Platform extends pulumi.ComponentResource {
         hubSecretName: secrets.hubSecretName,
         ...(secrets.databaseSecretName ? { databaseSecretName: secrets.databaseSecretName } : {}),
         secretChecksum: secrets.checksum,
+        settings: hubSettingsJson(config),
         files: args.hubFiles,
       },
       afterPriorities,

@@ -2,25 +2,16 @@
  * The hub's settings document: everything jupyterhub_config.py needs, as JSON in a ConfigMap, and
  * the few facts of the deployment the policy pack checks the rendered objects against (it sees
  * only those). The Python is static and only reads this; no secret is ever in it (secrets reach
- * the hub as environment variables from the Kubernetes Secret `hub`, see HUB_SECRET_ENV). Its
+ * the hub as environment variables from the Kubernetes Secret `hub`, see secret-keys.ts). Its
  * shape is hub-settings-schema.ts, which both sides check.
  */
 import type { PlatformConfig } from "../../config/schema/platform";
-import { ACCESS_LABELS, NAMES, PORTS, PRIORITY_CLASSES } from "../names";
+import { ACCESS_LABELS, DATABASE, HUB_URL, NAMES, PORTS, PRIORITY_CLASSES } from "../names";
+import { mountedVolume } from "../volumes";
 import { type HubSettings, hubSettingsProblems, type SpawnerSettings } from "./hub-settings-schema";
 import { profileSettings } from "./profile-settings";
 
-export type { HubSettings, ProfileSettings } from "./hub-settings-schema";
-
-/** Environment variables the hub reads its secrets from; values come from Secret `hub` / `hub-db`. */
-export const HUB_SECRET_ENV = {
-  proxyAuthToken: "CONFIGPROXY_AUTH_TOKEN",
-  cookieSecret: "JPY_COOKIE_SECRET",
-  cryptKey: "JUPYTERHUB_CRYPT_KEY",
-  oauthClientSecret: "OAUTH_CLIENT_SECRET",
-  databasePassword: "JUPYTERHUB_DB_PASSWORD",
-  databaseUrl: "JUPYTERHUB_DB_URL",
-} as const;
+export type { HubSettings } from "./hub-settings-schema";
 
 export const HUB_CONFIG_DIR = "/usr/local/etc/jupyterhub";
 export const SETTINGS_FILE = "settings.json";
@@ -35,21 +26,31 @@ function defaultProfile(config: PlatformConfig) {
 function spawnerSettings(config: PlatformConfig): SpawnerSettings {
   const { storage, singleuser } = config;
   const base = profileSettings(config, defaultProfile(config)).kubespawner_override;
-  const volumes: SpawnerSettings["volumes"] = [
-    { name: "home", persistentVolumeClaim: { claimName: "{pvc_name}" } },
+  const volumes = [
+    mountedVolume(
+      "home",
+      { persistentVolumeClaim: { claimName: "{pvc_name}" } },
+      { mountPath: storage.home.mountPath },
+    ),
+    ...(storage.datasets.enabled
+      ? [
+          mountedVolume(
+            "datasets",
+            { persistentVolumeClaim: { claimName: NAMES.datasetsVolume, readOnly: true } },
+            { mountPath: storage.datasets.mountPath, readOnly: true },
+          ),
+        ]
+      : []),
+    ...(storage.scratch.enabled
+      ? [
+          mountedVolume(
+            "scratch",
+            { emptyDir: { sizeLimit: storage.scratch.sizeLimit } },
+            { mountPath: storage.scratch.mountPath },
+          ),
+        ]
+      : []),
   ];
-  const mounts: SpawnerSettings["volume_mounts"] = [{ name: "home", mountPath: storage.home.mountPath }];
-  if (storage.datasets.enabled) {
-    volumes.push({
-      name: "datasets",
-      persistentVolumeClaim: { claimName: NAMES.datasetsVolume, readOnly: true },
-    });
-    mounts.push({ name: "datasets", mountPath: storage.datasets.mountPath, readOnly: true });
-  }
-  if (storage.scratch.enabled) {
-    volumes.push({ name: "scratch", emptyDir: { sizeLimit: storage.scratch.sizeLimit } });
-    mounts.push({ name: "scratch", mountPath: storage.scratch.mountPath });
-  }
   return {
     ...base,
     namespace: config.cluster.namespace,
@@ -60,8 +61,8 @@ function spawnerSettings(config: PlatformConfig): SpawnerSettings {
     storage_class: storage.storageClass.name,
     storage_capacity: storage.home.size,
     storage_access_modes: ["ReadWriteMany"],
-    volumes,
-    volume_mounts: mounts,
+    volumes: volumes.map(({ volume }) => volume),
+    volume_mounts: volumes.map(({ mount }) => mount),
     ...(config.userScheduler.enabled ? { scheduler_name: config.userScheduler.schedulerName } : {}),
     uid: singleuser.uid,
     gid: singleuser.gid,
@@ -110,7 +111,7 @@ function unchecked(config: PlatformConfig): HubSettings {
     public_url: publicUrl,
     hub: {
       bind_url: `http://:${PORTS.hub}`,
-      connect_url: `http://${NAMES.hubService}:${PORTS.hub}`,
+      connect_url: HUB_URL,
       log_level: config.hub.logLevel,
       concurrent_spawn_limit: config.hub.concurrentSpawnLimit,
       active_server_limit: config.hub.activeServerLimit ?? null,
@@ -127,8 +128,8 @@ function unchecked(config: PlatformConfig): HubSettings {
             type: "postgres",
             host: NAMES.hubDatabase,
             port: PORTS.postgres,
-            name: "jupyterhub",
-            user: "jupyterhub",
+            name: DATABASE.name,
+            user: DATABASE.user,
           }
         : { type: "external" },
     auth: {

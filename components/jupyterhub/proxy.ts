@@ -13,8 +13,7 @@ import {
   restrictedContainer,
   restrictedPod,
 } from "../pod-defaults";
-import { HUB_SECRET_ENV } from "./hub-settings";
-import { HUB_SECRET_KEYS } from "./secrets";
+import { HUB_SECRET_ENV, HUB_SECRET_KEYS } from "./secret-keys";
 
 export interface ProxyArgs {
   readonly config: PlatformConfig;

@@ -9,18 +9,10 @@ import type { PlatformConfig } from "../../config/schema/platform";
 import { checksum } from "../checksum";
 import { NAMES } from "../names";
 import { objectMeta } from "../pod-defaults";
+import { DATABASE_PASSWORD_KEY, HUB_SECRET_KEYS } from "./secret-keys";
 
-/** Keys of Secret `hub`. */
-export const HUB_SECRET_KEYS = {
-  proxyAuthToken: "proxy-auth-token",
-  cookieSecret: "cookie-secret",
-  cryptKey: "crypt-key",
-  oauthClientSecret: "oauth-client-secret",
-  databaseUrl: "database-url",
-} as const;
-
-/** Key of Secret `hub-db`, shared by the hub and PostgreSQL. */
-export const DATABASE_PASSWORD_KEY = "password";
+/** engine/proof.ts reads the database password from Secret `hub-db` by this key. */
+export { DATABASE_PASSWORD_KEY } from "./secret-keys";
 
 /** Each value marked secret on its own, so the keys stay visible in previews and renders. */
 export function secretValues(

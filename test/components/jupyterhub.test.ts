@@ -2,8 +2,8 @@
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
-import { HUB_RBAC_RULES } from "../../components/jupyterhub/hub";
 import { hubSettings } from "../../components/jupyterhub/hub-settings";
+import { HUB_RBAC_RULES } from "../../components/jupyterhub/hub-spec";
 import { SECRET_MARKER } from "../../render/collect";
 import { editableProdConfig, prodConfig } from "../helpers";
 import { type K8sObject, podSpec, type Rendered, render } from "./render-helpers";

@@ -1,0 +1,27 @@
+/**
+ * Where each credential lives: its key in Secret `hub` or `hub-db`, and the environment variable
+ * its reader takes it from (JupyterHub, configurable-http-proxy and OAuthenticator read these
+ * themselves; secrets never enter the settings document).
+ */
+
+/** Keys of Secret `hub`. */
+export const HUB_SECRET_KEYS = {
+  proxyAuthToken: "proxy-auth-token",
+  cookieSecret: "cookie-secret",
+  cryptKey: "crypt-key",
+  oauthClientSecret: "oauth-client-secret",
+  databaseUrl: "database-url",
+} as const;
+
+/** Key of Secret `hub-db`, shared by the hub and PostgreSQL. */
+export const DATABASE_PASSWORD_KEY = "password";
+
+/** Environment variables the hub reads its secrets from. */
+export const HUB_SECRET_ENV = {
+  proxyAuthToken: "CONFIGPROXY_AUTH_TOKEN",
+  cookieSecret: "JPY_COOKIE_SECRET",
+  cryptKey: "JUPYTERHUB_CRYPT_KEY",
+  oauthClientSecret: "OAUTH_CLIENT_SECRET",
+  databasePassword: "JUPYTERHUB_DB_PASSWORD",
+  databaseUrl: "JUPYTERHUB_DB_URL",
+} as const;
