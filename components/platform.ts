@@ -1,7 +1,8 @@
 /**
  * The whole platform as one component: every resource is a child of it, built from the one
  * validated config. Cluster services first (namespace, priorities, GPU Operator, NFS storage,
- * quotas, network policies, image pre-pullers), then the JupyterHub layer.
+ * quotas, network policies, image pre-pullers), then the JupyterHub layer. Each component gets
+ * the config sections it reads and what other components provide, nothing else.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../config/schema/platform";
@@ -16,8 +17,9 @@ import { Database } from "./jupyterhub/database";
 import { Hub } from "./jupyterhub/hub";
 import type { HubSourceFile } from "./jupyterhub/hub-files";
 import { hubSettingsJson } from "./jupyterhub/hub-settings";
-import { PublicIngress } from "./jupyterhub/ingress";
-import { HttpProxy } from "./jupyterhub/proxy";
+import { Ingress } from "./jupyterhub/ingress";
+// biome-ignore lint/suspicious/noShadowRestrictedNames: the component named after its type token (…:Proxy).
+import { Proxy } from "./jupyterhub/proxy";
 import { HubSecrets, type SuppliedSecrets } from "./jupyterhub/secrets";
 import { UserScheduler } from "./jupyterhub/user-scheduler";
 
@@ -28,73 +30,81 @@ export interface PlatformArgs {
   readonly hubFiles: readonly HubSourceFile[];
 }
 
+/** Options of the platform's workloads: children created after the priority classes they name. */
+type Placed = pulumi.ComponentResourceOptions;
+
 export class Platform extends pulumi.ComponentResource {
   readonly namespace: pulumi.Output<string>;
   readonly hubUrl: pulumi.Output<string>;
 
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gpu-jupyterhub:index:Platform", name, {}, opts);
-    const child = { parent: this };
     const { config } = args;
 
     // User pods share the namespace with the hub: baseline is enforced, restricted is warned about.
     // `pulumi destroy` keeps the namespace: deleting it would delete the users' home claims and the
     // database's claim with it, which Pulumi never created (docs/engine.md, "What destroy keeps").
-    const namespaceResource = podSecurityNamespace(
-      `${name}-namespace`,
-      config.cluster.namespace,
-      "baseline",
-      { parent: this, retainOnDelete: true },
-    );
-    const namespace = namespaceResource.metadata.name;
-    const priorities = priorityClasses(`${name}-priority`, config, child);
-    const afterPriorities = { parent: this, dependsOn: [priorities.platform, priorities.users] };
+    const namespace = podSecurityNamespace(`${name}-namespace`, config.cluster.namespace, "baseline", {
+      parent: this,
+      retainOnDelete: true,
+    }).metadata.name;
+    const priorities = priorityClasses(`${name}-priority`, config, { parent: this });
+    const placed = { parent: this, dependsOn: [priorities.platform, priorities.users] };
 
+    this.clusterServices(name, config, namespace, placed);
+    this.jupyterHub(name, args, namespace, placed);
+
+    this.namespace = namespace;
+    this.hubUrl = pulumi.output(`https://${config.ingress.host}`);
+    this.registerOutputs({ namespace: this.namespace, hubUrl: this.hubUrl });
+  }
+
+  private clusterServices(
+    name: string,
+    config: PlatformConfig,
+    namespace: pulumi.Output<string>,
+    placed: Placed,
+  ) {
+    const child = { parent: this };
     if (config.gpuOperator.enabled) new GpuOperator(`${name}-gpu-operator`, { config }, child);
-    new NfsStorage(`${name}-storage`, { config, hubNamespace: namespace }, afterPriorities);
+    new NfsStorage(`${name}-storage`, { config, hubNamespace: namespace }, placed);
     new Quotas(`${name}-quotas`, { config, namespace }, child);
     new NetworkPolicies(`${name}-network-policies`, { config, namespace }, child);
-    if (config.prePull.enabled)
-      new ImagePrePuller(`${name}-prepuller`, { config, namespace }, afterPriorities);
+    if (config.prePull.enabled) new ImagePrePuller(`${name}-prepuller`, { config, namespace }, placed);
+  }
 
-    const secrets = new HubSecrets(`${name}-secrets`, { config, secrets: args.secrets, namespace }, child);
-    if (config.database.type === "postgres" && secrets.databaseSecretName) {
-      new Database(
-        `${name}-database`,
-        { config: config as DatabaseConfig, namespace, databaseSecretName: secrets.databaseSecretName },
-        afterPriorities,
-      );
+  private jupyterHub(name: string, args: PlatformArgs, namespace: pulumi.Output<string>, placed: Placed) {
+    const { config } = args;
+    const secrets = new HubSecrets(
+      `${name}-secrets`,
+      { config, secrets: args.secrets, namespace },
+      { parent: this },
+    );
+    const { hubSecretName, databaseSecretName } = secrets;
+    if (config.database.type === "postgres" && databaseSecretName) {
+      const database = { database: config.database };
+      new Database(`${name}-database`, { config: database, namespace, databaseSecretName }, placed);
     }
     new Hub(
       `${name}-hub`,
       {
         config,
         namespace,
-        hubSecretName: secrets.hubSecretName,
-        ...(secrets.databaseSecretName ? { databaseSecretName: secrets.databaseSecretName } : {}),
-        secretChecksum: secrets.checksum,
         settings: hubSettingsJson(config),
         files: args.hubFiles,
+        hubSecretName,
+        ...(databaseSecretName ? { databaseSecretName } : {}),
+        secretChecksum: secrets.checksum,
       },
-      afterPriorities,
+      placed,
     );
-    const proxy = new HttpProxy(
-      `${name}-proxy`,
-      { config, namespace, hubSecretName: secrets.hubSecretName },
-      afterPriorities,
-    );
+    const proxy = new Proxy(`${name}-proxy`, { config, namespace, hubSecretName }, placed);
     if (config.userScheduler.enabled)
-      new UserScheduler(`${name}-user-scheduler`, { config, namespace }, afterPriorities);
-    new PublicIngress(
+      new UserScheduler(`${name}-user-scheduler`, { config, namespace }, placed);
+    new Ingress(
       `${name}-ingress`,
       { config, namespace, proxyPublicServiceName: proxy.publicServiceName },
-      child,
+      { parent: this },
     );
-
-    this.namespace = namespace;
-    this.hubUrl = pulumi.output(`https://${config.ingress.host}`);
-    this.registerOutputs({ namespace: this.namespace, hubUrl: this.hubUrl });
   }
 }
-
-type DatabaseConfig = PlatformConfig & { database: { type: "postgres" } };

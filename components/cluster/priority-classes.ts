@@ -4,7 +4,11 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../../config/schema/platform";
 import { PRIORITY_CLASSES } from "../names";
 
-export function priorityClasses(name: string, config: PlatformConfig, opts: pulumi.CustomResourceOptions) {
+export function priorityClasses(
+  name: string,
+  config: Pick<PlatformConfig, "priorityClasses">,
+  opts: pulumi.CustomResourceOptions,
+) {
   const make = (suffix: string, className: string, value: number, description: string) =>
     new k8s.scheduling.v1.PriorityClass(
       `${name}-${suffix}`,

@@ -12,13 +12,13 @@ import { objectMeta } from "../pod-defaults";
 import { secretValues } from "./secrets";
 
 export interface IngressArgs {
-  readonly config: PlatformConfig;
+  readonly config: Pick<PlatformConfig, "ingress">;
   readonly namespace: pulumi.Input<string>;
   readonly proxyPublicServiceName: pulumi.Input<string>;
 }
 
 /** Annotations ingress-nginx understands; other controllers ignore them. */
-export function ingressAnnotations(config: PlatformConfig): Record<string, string> {
+function ingressAnnotations(config: Pick<PlatformConfig, "ingress">): Record<string, string> {
   const timeout = String(config.ingress.timeoutSeconds);
   return {
     "nginx.ingress.kubernetes.io/proxy-body-size": config.ingress.proxyBodySize,
@@ -28,7 +28,7 @@ export function ingressAnnotations(config: PlatformConfig): Record<string, strin
   };
 }
 
-export class PublicIngress extends pulumi.ComponentResource {
+export class Ingress extends pulumi.ComponentResource {
   constructor(name: string, args: IngressArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gpu-jupyterhub:jupyterhub:Ingress", name, {}, opts);
     const child = { parent: this };

@@ -8,7 +8,9 @@ import { FULL_GPU_RESOURCE, inventoryMigSlices, migResourceName } from "../../co
 import type { PlatformConfig } from "../../config/schema/platform";
 import { NAMES } from "../names";
 
-export function userSchedulerConfig(config: PlatformConfig): string {
+export function userSchedulerConfig(
+  config: Pick<PlatformConfig, "userScheduler" | "cluster" | "nodes">,
+): string {
   const gpuResources = [
     FULL_GPU_RESOURCE,
     ...Object.keys(inventoryMigSlices(config)).map(migResourceName),
