@@ -1,8 +1,8 @@
 /**
  * The device plugin's configs for time-slicing: one key per distinct replica count, selected per
  * node by the label `nvidia.com/device-plugin.config`, and a `default` key for every other node.
- * Every key says `migStrategy: mixed`, so a key never turns MIG off on a node that uses it
- * (research/gpu-nfs.md §6). Nothing is rendered when no node shares its GPUs.
+ * Every key says `migStrategy: mixed`, so a key never turns MIG off on a node that uses it.
+ * Nothing is rendered when no node shares its GPUs.
  */
 import { FULL_GPU_RESOURCE } from "../../config/derived";
 import { timeSlicingConfigName } from "../../config/placement";
@@ -26,7 +26,9 @@ function pluginConfig(replicas?: number): string {
 }
 
 /** ConfigMap data (key → device plugin config), or undefined when no node uses time-slicing. */
-export function devicePluginConfigs(config: PlatformConfig): Record<string, string> | undefined {
+export function devicePluginConfigs(
+  config: Pick<PlatformConfig, "nodes">,
+): Record<string, string> | undefined {
   const data: Record<string, string> = {};
   for (const node of config.nodes) {
     const name = timeSlicingConfigName(node);

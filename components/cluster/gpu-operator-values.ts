@@ -1,6 +1,6 @@
 /**
- * Values for the upstream NVIDIA GPU Operator chart, from the config alone. Key paths and the
- * reasons for each choice are in research/gpu-nfs.md §1; the ones that matter on k3s:
+ * Values for the upstream NVIDIA GPU Operator chart, from the config alone. The choices that
+ * matter on k3s (docs/operations.md, Decisions):
  * - the toolkit writes k3s's containerd config and reloads it through k3s's socket;
  * - `CONTAINERD_SET_AS_DEFAULT=false`: only pods that ask for a GPU get the NVIDIA runtime, so a
  *   broken toolkit cannot take every pod on the node down with it;
@@ -13,20 +13,22 @@ import type { PlatformConfig } from "../../config/schema/platform";
 import { NAMES } from "../names";
 import { DEVICE_PLUGIN_DEFAULT, devicePluginConfigs } from "./device-plugin-config";
 
-export interface ChartSource {
+interface ChartSource {
   readonly chart: string;
   readonly version?: string;
   readonly repositoryOpts?: { readonly repo: string };
 }
 
 /** Where Helm gets the chart: the pinned repository chart, or a local folder/.tgz when air-gapped. */
-export function gpuOperatorChart(config: PlatformConfig): ChartSource {
+export function gpuOperatorChart(config: Pick<PlatformConfig, "gpuOperator">): ChartSource {
   const { chart } = config.gpuOperator;
   if (chart.localPath) return { chart: chart.localPath };
   return { chart: chart.name, version: chart.version, repositoryOpts: { repo: chart.repository } };
 }
 
-export function gpuOperatorValues(config: PlatformConfig): Record<string, unknown> {
+export function gpuOperatorValues(
+  config: Pick<PlatformConfig, "gpuOperator" | "nodes">,
+): Record<string, unknown> {
   const operator = config.gpuOperator;
   const timeSliced = devicePluginConfigs(config) !== undefined;
   return {

@@ -5,7 +5,7 @@
  * node outside MIG mode gets `all-disabled` explicitly, so leaving MIG mode is an ordinary update).
  *
  * Not here: RuntimeClass `nvidia`. k3s ships it (manifests/runtimes.yaml) and the operator looks
- * it up too; a third owner in Pulumi would fight both (research/gpu-nfs.md §1).
+ * it up too; a third owner in Pulumi would fight both (docs/operations.md, Decisions).
  *
  * Node labels are NodePatches with `retainOnDelete`: deleting a patch relinquishes its fields, and
  * removing `nvidia.com/mig.config` from a live node makes the operator reset it to all-disabled,
@@ -18,18 +18,12 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { nodeLabelPlan } from "../../config/placement";
 import type { PlatformConfig } from "../../config/schema/platform";
-import { NAMES, PLATFORM_LABELS } from "../names";
-import { devicePluginConfigs } from "./device-plugin-config";
-import { gpuOperatorChart, gpuOperatorValues } from "./gpu-operator-values";
-import { MIG_CONFIG_KEY, migPartedConfigYaml } from "./mig-parted-config";
+import { gpuOperatorConfigMaps, gpuOperatorRelease, nodeLabelPatch } from "./gpu-operator-spec";
 import { podSecurityNamespace } from "./namespace";
 
 export interface GpuOperatorArgs {
-  readonly config: PlatformConfig;
+  readonly config: Pick<PlatformConfig, "gpuOperator" | "nodes">;
 }
-
-/** Helm waits for the operator and NFD pods; the operands come later, from the operator itself. */
-const RELEASE_TIMEOUT_SECONDS = 600;
 
 export class GpuOperator extends pulumi.ComponentResource {
   readonly namespace: pulumi.Output<string>;
@@ -47,55 +41,26 @@ export class GpuOperator extends pulumi.ComponentResource {
       "privileged",
       child,
       "privileged",
+    ).metadata.name;
+    const configs = gpuOperatorConfigMaps(namespace, config).map(
+      ({ suffix, args: configMap }) => new k8s.core.v1.ConfigMap(`${name}-${suffix}`, configMap, child),
     );
-    const meta = (resourceName: string) => ({
-      name: resourceName,
-      namespace: namespace.metadata.name,
-      labels: { ...PLATFORM_LABELS },
-    });
-
-    const migConfig = new k8s.core.v1.ConfigMap(
-      `${name}-mig-config`,
-      { metadata: meta(NAMES.migConfigMap), data: { [MIG_CONFIG_KEY]: migPartedConfigYaml(config) } },
-      child,
-    );
-    const pluginData = devicePluginConfigs(config);
-    const configs: pulumi.Resource[] = [migConfig];
-    if (pluginData) {
-      configs.push(
-        new k8s.core.v1.ConfigMap(
-          `${name}-device-plugin-config`,
-          { metadata: meta(NAMES.devicePluginConfigMap), data: pluginData },
-          child,
-        ),
-      );
-    }
-
     // Labels go on after the configs they name exist, and before the operator starts, so it never
     // sees a MIG node without its layout.
     const patches = nodeLabelPlan(config).map(
       ({ node, labels }) =>
-        new k8s.core.v1.NodePatch(
-          `${name}-node-${node}`,
-          { metadata: { name: node, labels, annotations: { "pulumi.com/patchForce": "true" } } },
-          { parent: this, dependsOn: configs, retainOnDelete: true },
-        ),
+        new k8s.core.v1.NodePatch(`${name}-node-${node}`, nodeLabelPatch(node, labels), {
+          parent: this,
+          dependsOn: configs,
+          retainOnDelete: true,
+        }),
     );
+    new k8s.helm.v3.Release(`${name}-release`, gpuOperatorRelease(namespace, config), {
+      parent: this,
+      dependsOn: [...configs, ...patches],
+    });
 
-    new k8s.helm.v3.Release(
-      `${name}-release`,
-      {
-        name: NAMES.gpuOperatorRelease,
-        namespace: namespace.metadata.name,
-        createNamespace: false,
-        ...gpuOperatorChart(config),
-        values: gpuOperatorValues(config),
-        timeout: RELEASE_TIMEOUT_SECONDS,
-      },
-      { parent: this, dependsOn: [...configs, ...patches] },
-    );
-
-    this.namespace = namespace.metadata.name;
+    this.namespace = namespace;
     this.registerOutputs({ namespace: this.namespace });
   }
 }

@@ -24,7 +24,7 @@ interface Accumulated {
   readonly usedBy: string[];
 }
 
-export function prePullPlan(config: PlatformConfig): PrePullTarget[] {
+export function prePullPlan(config: Pick<PlatformConfig, "profiles" | "prePull">): PrePullTarget[] {
   const byImage = new Map<string, Accumulated>();
   const entry = (image: string) => {
     const found: Accumulated = byImage.get(image) ?? { everyNode: false, terms: new Map(), usedBy: [] };

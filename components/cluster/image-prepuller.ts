@@ -1,45 +1,17 @@
 /**
- * Image pre-pullers (z2jh's continuous puller): one DaemonSet per image, whose init container
- * pulls the image and exits, then a pause container holds the pod so the image stays cached and
- * a new node or a new tag is pulled before the first user waits for it.
- *
- * Pods run at the users' priority (never preempting anyone), without a service account token and
- * without tolerations: a node users cannot run on needs no user image.
+ * Image pre-pullers: one DaemonSet per image of the plan (image-prepull-plan.ts: each profile image
+ * on the nodes its profiles may run on), so a new node or a new tag is pulled before the first
+ * user waits for it. The DaemonSets are built in image-prepuller-spec.ts.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../../config/schema/platform";
-import { labels, PRIORITY_CLASSES, selectorLabels } from "../names";
-import { containerResources, NOBODY_UID, restrictedContainer, restrictedPod } from "../pod-defaults";
-import { type PrePullTarget, prePullPlan } from "./image-prepull-plan";
+import { prePullPlan } from "./image-prepull-plan";
+import { prePullerDaemonSet } from "./image-prepuller-spec";
 
 export interface ImagePrePullerArgs {
-  readonly config: PlatformConfig;
+  readonly config: Pick<PlatformConfig, "profiles" | "prePull">;
   readonly namespace: pulumi.Input<string>;
-}
-
-/** Enough for `echo` and pause; counted against the namespace quota, so kept tiny. */
-const TINY = { cpu: { request: "5m", limit: "50m" }, memory: { request: "8Mi", limit: "32Mi" } };
-/** Marks the pods of one pre-puller, so each DaemonSet selects only its own. */
-const INSTANCE_LABEL = "app.kubernetes.io/instance";
-
-function affinity(target: PrePullTarget) {
-  if (target.affinity.length === 0) return {};
-  return {
-    affinity: {
-      nodeAffinity: {
-        requiredDuringSchedulingIgnoredDuringExecution: {
-          nodeSelectorTerms: target.affinity.map((term) => ({
-            matchExpressions: term.matchExpressions.map((requirement) => ({
-              key: requirement.key,
-              operator: requirement.operator,
-              ...(requirement.values ? { values: [...requirement.values] } : {}),
-            })),
-          })),
-        },
-      },
-    },
-  };
 }
 
 export class ImagePrePuller extends pulumi.ComponentResource {
@@ -47,51 +19,9 @@ export class ImagePrePuller extends pulumi.ComponentResource {
     super("gpu-jupyterhub:cluster:ImagePrePuller", name, {}, opts);
     const { config, namespace } = args;
     for (const target of prePullPlan(config)) {
-      const podLabels = labels("image-puller", { [INSTANCE_LABEL]: target.name });
       new k8s.apps.v1.DaemonSet(
         `${name}-${target.name}`,
-        {
-          metadata: {
-            name: target.name,
-            namespace,
-            labels: podLabels,
-            annotations: { "gpu-jupyterhub/used-by": target.usedBy.join(",") },
-          },
-          spec: {
-            selector: { matchLabels: { ...selectorLabels("image-puller"), [INSTANCE_LABEL]: target.name } },
-            // Pulling on all nodes at once is the point; nothing serves traffic from these pods.
-            updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: "100%" } },
-            template: {
-              metadata: { labels: podLabels },
-              spec: {
-                priorityClassName: PRIORITY_CLASSES.users,
-                automountServiceAccountToken: false,
-                enableServiceLinks: false,
-                terminationGracePeriodSeconds: 0,
-                securityContext: restrictedPod(),
-                ...affinity(target),
-                initContainers: [
-                  {
-                    name: "image-pull",
-                    image: target.image,
-                    imagePullPolicy: "IfNotPresent",
-                    command: ["/bin/sh", "-c", "echo Pulling complete"],
-                    resources: containerResources(TINY),
-                    securityContext: restrictedContainer(NOBODY_UID),
-                  },
-                ],
-                containers: [
-                  {
-                    name: "pause",
-                    image: config.prePull.pauseImage,
-                    resources: containerResources(TINY),
-                    securityContext: restrictedContainer(NOBODY_UID),
-                  },
-                ],
-              },
-            },
-          },
-        },
+        prePullerDaemonSet(namespace, target, config.prePull.pauseImage),
         { parent: this },
       );
     }

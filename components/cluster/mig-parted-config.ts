@@ -2,7 +2,7 @@
  * The MIG manager's config (mig-parted format, ConfigMap key `config.yaml`): one named layout per
  * distinct node layout, plus `all-disabled`. We own this ConfigMap rather than the chart's
  * `migManager.config.data`, whose format changed between chart versions, and from v26.3 the
- * operator's generated per-node configs cannot express a custom mix (research/gpu-nfs.md §2).
+ * operator's generated per-node configs cannot express a custom mix (docs/operations.md, Decisions).
  */
 import { MIG_DISABLED, migLayoutName } from "../../config/placement";
 import type { MigSpec, NodeSpec } from "../../config/schema/nodes";
@@ -19,7 +19,7 @@ interface MigPartedEntry {
 }
 
 /** The entries of one node's layout; GPUs the layout does not list stay whole (MIG off). */
-export function migPartedEntries(node: NodeSpec & { mig: MigSpec }): MigPartedEntry[] {
+function migPartedEntries(node: NodeSpec & { mig: MigSpec }): MigPartedEntry[] {
   const entries: MigPartedEntry[] = node.mig.layout.map((group) => ({
     devices: group.gpus,
     migEnabled: true,
@@ -34,7 +34,7 @@ export function migPartedEntries(node: NodeSpec & { mig: MigSpec }): MigPartedEn
 }
 
 /** Layout name → entries, for every distinct layout in the inventory, in inventory order. */
-export function migLayouts(config: PlatformConfig): Map<string, MigPartedEntry[]> {
+function migLayouts(config: Pick<PlatformConfig, "nodes">): Map<string, MigPartedEntry[]> {
   const layouts = new Map<string, MigPartedEntry[]>();
   for (const node of config.nodes) {
     const name = migLayoutName(node);
@@ -58,7 +58,7 @@ function entryYaml(entry: MigPartedEntry): string[] {
  * The document itself. Written out by hand: the format is tiny, and a fixed layout keeps the
  * ConfigMap byte-stable, so an unchanged inventory never shows a diff.
  */
-export function migPartedConfigYaml(config: PlatformConfig): string {
+export function migPartedConfigYaml(config: Pick<PlatformConfig, "nodes">): string {
   const lines = ["version: v1", "mig-configs:", `  ${MIG_DISABLED}:`];
   lines.push(...entryYaml({ devices: "all", migEnabled: false }));
   for (const [name, entries] of migLayouts(config)) {

@@ -4,10 +4,11 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
+import { PLATFORM_LABELS } from "../names";
 
 export type PodSecurityLevel = "privileged" | "baseline" | "restricted";
 
-export function podSecurityLabels(enforce: PodSecurityLevel, warn: PodSecurityLevel = "restricted") {
+function podSecurityLabels(enforce: PodSecurityLevel, warn: PodSecurityLevel = "restricted") {
   return {
     "pod-security.kubernetes.io/enforce": enforce,
     "pod-security.kubernetes.io/enforce-version": "latest",
@@ -29,8 +30,7 @@ export function podSecurityNamespace(
       metadata: {
         name,
         labels: {
-          "app.kubernetes.io/part-of": "gpu-jupyterhub",
-          "app.kubernetes.io/managed-by": "pulumi",
+          ...PLATFORM_LABELS,
           ...podSecurityLabels(enforce, warn),
         },
       },

@@ -1,9 +1,9 @@
 /** The NetworkPolicies of the hub's namespace, one object per spec from network-policy-rules.ts. */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { PlatformConfig } from "../../config/schema/platform";
 import { PLATFORM_LABELS } from "../names";
 import {
+  type NetworkPolicyConfig,
   type NetworkPolicyRules,
   networkPolicyRules,
   type PolicyPeer,
@@ -11,7 +11,7 @@ import {
 } from "./network-policy-rules";
 
 export interface NetworkPoliciesArgs {
-  readonly config: PlatformConfig;
+  readonly config: NetworkPolicyConfig;
   readonly namespace: pulumi.Input<string>;
 }
 

@@ -45,11 +45,11 @@ export interface NetworkPolicyRules {
   readonly egress: readonly EgressRule[];
 }
 
-export const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"] as const;
+const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"] as const;
 /** The cloud metadata endpoint: never reachable from user code, even where a cloud has none. */
-export const CLOUD_METADATA = "169.254.169.254/32";
+const CLOUD_METADATA = "169.254.169.254/32";
 /** Ports the API server answers on: 443 through the `kubernetes` Service, 6443 on the nodes. */
-export const KUBERNETES_API_PORTS = [443, 6443] as const;
+const KUBERNETES_API_PORTS = [443, 6443] as const;
 
 const tcp = (...ports: number[]): PolicyPort[] => ports.map((port) => ({ port, protocol: "TCP" }));
 const component = (name: Component): PolicyPeer => ({ podSelector: { matchLabels: selectorLabels(name) } });
@@ -76,7 +76,7 @@ const DNS: EgressRule = {
  * (the API server is reached through a Service IP that the CNI may or may not translate before
  * the policy sees it, so an address rule would be a guess).
  */
-function kubernetesApi(config: PlatformConfig): EgressRule {
+function kubernetesApi(config: Pick<PlatformConfig, "network">): EgressRule {
   const { kubernetesApi: addresses } = config.network;
   return addresses.length > 0
     ? { to: cidrs(addresses), ports: tcp(...KUBERNETES_API_PORTS) }
@@ -84,7 +84,7 @@ function kubernetesApi(config: PlatformConfig): EgressRule {
 }
 
 /** Ports of the URLs the hub itself calls (token and userinfo; authorize is the browser's). */
-export function oauthPorts(config: PlatformConfig): number[] {
+function oauthPorts(config: Pick<PlatformConfig, "auth">): number[] {
   const { tokenUrl, userdataUrl } = config.auth.oauth;
   const ports = [tokenUrl, userdataUrl].map((text) => {
     const url = new URL(text);
@@ -94,7 +94,7 @@ export function oauthPorts(config: PlatformConfig): number[] {
 }
 
 /** The identity provider by its configured addresses, else any public address on its ports. */
-function oauthProvider(config: PlatformConfig): EgressRule {
+function oauthProvider(config: Pick<PlatformConfig, "network" | "auth">): EgressRule {
   const { oauthProvider: addresses } = config.network;
   return {
     to: addresses.length > 0 ? cidrs(addresses) : [PUBLIC_INTERNET],
@@ -103,7 +103,10 @@ function oauthProvider(config: PlatformConfig): EgressRule {
 }
 
 /** The stack's own exceptions (a package mirror, a licence server) for the pods they name. */
-function exceptions(config: PlatformConfig, from: "hub" | "proxy" | "singleuser"): EgressRule[] {
+function exceptions(
+  config: Pick<PlatformConfig, "network">,
+  from: "hub" | "proxy" | "singleuser",
+): EgressRule[] {
   return config.network.egress
     .filter((rule) => rule.from.includes(from))
     .map((rule) => ({
@@ -142,7 +145,7 @@ const DEFAULT_DENY: NetworkPolicyRules = {
  * The NFS provisioner's namespace: closed, except the provisioner's calls to the API server. Its
  * NFS mount needs no rule: the kubelet mounts the export on the host, outside the pod's network.
  */
-export function nfsProvisionerPolicyRules(config: PlatformConfig): NetworkPolicyRules[] {
+export function nfsProvisionerPolicyRules(config: Pick<PlatformConfig, "network">): NetworkPolicyRules[] {
   return [
     DEFAULT_DENY,
     policy(
@@ -155,8 +158,11 @@ export function nfsProvisionerPolicyRules(config: PlatformConfig): NetworkPolicy
   ];
 }
 
+/** The sections the hub namespace's policies read. */
+export type NetworkPolicyConfig = Pick<PlatformConfig, "database" | "ingress" | "network" | "auth">;
+
 /** The hub's namespace. */
-export function networkPolicyRules(config: PlatformConfig): NetworkPolicyRules[] {
+export function networkPolicyRules(config: NetworkPolicyConfig): NetworkPolicyRules[] {
   const postgres = config.database.type === "postgres";
   // A proxy-public Service of type LoadBalancer/NodePort brings traffic from outside the cluster,
   // whose source no namespace selector can name.

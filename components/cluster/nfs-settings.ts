@@ -9,14 +9,14 @@ import type { PlatformConfig } from "../../config/schema/platform";
  * Rendered where the NFS server is not set yet. Not an address on purpose: a guessed IP could
  * mount someone else's export; this fails to resolve and `pulumi up` refuses to run without it.
  */
-export const NFS_SERVER_PLACEHOLDER = "nfs-server-not-set";
+const NFS_SERVER_PLACEHOLDER = "nfs-server-not-set";
 
-export function homeNfsServer(config: PlatformConfig): string {
+export function homeNfsServer(config: Pick<PlatformConfig, "storage">): string {
   return config.storage.nfs.server ?? NFS_SERVER_PLACEHOLDER;
 }
 
 /** The datasets export lives on the home server unless the config names another. */
-export function datasetsNfsServer(config: PlatformConfig): string {
+export function datasetsNfsServer(config: Pick<PlatformConfig, "storage">): string {
   return config.storage.datasets.server ?? homeNfsServer(config);
 }
 

@@ -6,7 +6,7 @@ import { FULL_GPU_RESOURCE, migResourceName, migSliceQuota } from "../../config/
 import type { PlatformConfig } from "../../config/schema/platform";
 
 /** `spec.hard` of the ResourceQuota. */
-export function quotaHard(config: PlatformConfig): Record<string, string> {
+export function quotaHard(config: Pick<PlatformConfig, "quota" | "nodes">): Record<string, string> {
   const { quota } = config;
   return {
     "requests.cpu": quota.requestsCpu,
@@ -27,7 +27,7 @@ export function quotaHard(config: PlatformConfig): Record<string, string> {
  * Defaults for a container that states no resources: what the default profile gets. A quota on
  * requests refuses pods without requests, so without these a stray pod would not start at all.
  */
-export function containerDefaults(config: PlatformConfig) {
+export function containerDefaults(config: Pick<PlatformConfig, "profiles">) {
   const profile = config.profiles.find((candidate) => candidate.default);
   if (!profile) throw new Error("a validated config has exactly one default profile");
   return {

@@ -10,7 +10,7 @@ import { NAMES, PLATFORM_LABELS } from "../names";
 import { containerDefaults, quotaHard } from "./quota-figures";
 
 export interface QuotasArgs {
-  readonly config: PlatformConfig;
+  readonly config: Pick<PlatformConfig, "quota" | "nodes" | "profiles">;
   readonly namespace: pulumi.Input<string>;
 }
 

@@ -187,7 +187,7 @@ export function hubSettingsProblems(document: unknown): string[] {
 }
 
 /** The JSON Schema the hub's Python checks the document against (hub/settings.schema.json). */
-export function hubSettingsJsonSchema(): Record<string, unknown> {
+function hubSettingsJsonSchema(): Record<string, unknown> {
   return {
     ...(z.toJSONSchema(hubSettingsSchema, { io: "output" }) as Record<string, unknown>),
     title: "The hub settings document (settings.json in ConfigMap hub)",

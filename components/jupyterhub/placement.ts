@@ -1,8 +1,2 @@
-/** Kept for imports from test/sim/; placement is owned by config/placement.ts. */
-export {
-  fullGpuAffinity,
-  migAffinity,
-  type NodeSelectorRequirement,
-  type NodeSelectorTerm,
-  profileAffinity,
-} from "../../config/placement";
+/** Kept for test/sim/hub-spawn.test.ts, which imports fullGpuAffinity from here; placement is owned by config/placement.ts. */
+export { fullGpuAffinity } from "../../config/placement";

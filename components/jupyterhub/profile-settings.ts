@@ -11,8 +11,8 @@ import type { PlatformConfig } from "../../config/schema/platform";
 import type { Profile } from "../../config/schema/profile";
 import type { GpuOverride, KubespawnerOverride, ProfileSettings } from "./hub-settings-schema";
 
-export function gpuOverride(
-  config: PlatformConfig,
+function gpuOverride(
+  config: Pick<PlatformConfig, "gpuOperator">,
   resource: string,
   count: number,
   affinity: readonly NodeSelectorTerm[],
@@ -26,7 +26,7 @@ export function gpuOverride(
   };
 }
 
-export function cardSummary(profile: Profile): string {
+function cardSummary(profile: Profile): string {
   const demand = profileDemand(profile);
   const gpu = profile.gpu?.migSlice
     ? `1× MIG ${profile.gpu.migSlice}`
@@ -40,7 +40,10 @@ export function cardSummary(profile: Profile): string {
   return [gpu, cpu, memory].filter(Boolean).join(" • ");
 }
 
-export function profileSettings(config: PlatformConfig, profile: Profile): ProfileSettings {
+export function profileSettings(
+  config: Pick<PlatformConfig, "gpuOperator">,
+  profile: Profile,
+): ProfileSettings {
   const demand = profileDemand(profile);
   const resource = gpuResourceName(profile);
   const gpuAmount = profile.gpu?.migSlice ? 1 : (profile.gpu?.count ?? 0);

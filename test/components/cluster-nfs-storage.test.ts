@@ -7,7 +7,7 @@ import { before, describe, test } from "node:test";
 import {
   NFS_PROVISIONER_CLUSTER_RULES,
   NFS_PROVISIONER_LEADER_RULES,
-} from "../../components/cluster/nfs-storage";
+} from "../../components/cluster/nfs-storage-spec";
 import type { CollectedResource } from "../../render/collect";
 import { editableProdConfig, prodConfig } from "../helpers";
 import { type K8sObject, podSpec, type Rendered, render } from "./render-helpers";
