@@ -18,7 +18,7 @@ import {
 import os from "node:os";
 import path from "node:path";
 import { parseDocument } from "yaml";
-import { DATABASE_PASSWORD_KEY } from "../components/jupyterhub/secrets";
+import { DATABASE_PASSWORD_KEY } from "../components/jupyterhub/secret-keys";
 import { NAMES } from "../components/names";
 import { PROJECT, profilesDirOf } from "../config/load";
 import type { PlatformConfig } from "../config/schema/platform";

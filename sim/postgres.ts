@@ -9,7 +9,7 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, readdirSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
-import { PASSWORD_FOLLOWS_SECRET } from "../components/jupyterhub/database";
+import { PASSWORD_FOLLOWS_SECRET } from "../components/jupyterhub/database-spec";
 import { waitFor } from "./wait";
 
 /** What the rendered StatefulSet sets (components/jupyterhub/database.ts). */

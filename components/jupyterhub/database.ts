@@ -8,7 +8,6 @@ import * as pulumi from "@pulumi/pulumi";
 import { databaseService, databaseStatefulSet, type PostgresDatabase } from "./database-spec";
 
 /** sim/postgres.ts runs the same script against a real PostgreSQL. */
-export { PASSWORD_FOLLOWS_SECRET } from "./database-spec";
 
 export interface DatabaseArgs {
   readonly config: { readonly database: PostgresDatabase };

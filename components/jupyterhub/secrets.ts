@@ -12,7 +12,6 @@ import { objectMeta } from "../pod-defaults";
 import { DATABASE_PASSWORD_KEY, HUB_SECRET_KEYS } from "./secret-keys";
 
 /** engine/proof.ts reads the database password from Secret `hub-db` by this key. */
-export { DATABASE_PASSWORD_KEY } from "./secret-keys";
 
 /** Each value marked secret on its own, so the keys stay visible in previews and renders. */
 export function secretValues(
