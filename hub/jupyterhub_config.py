@@ -89,8 +89,11 @@ def profile_list(spawner) -> list[dict]:
 
 
 def check_profile(spawner) -> None:
-    """Refuse a profile the user may not use, or a bad custom image, before KubeSpawner creates anything."""
-    check_spawn_request(spawner.user_options or {}, profile_list(spawner), spawner.user.name)
+    """Refuse a profile the user may not use, or a bad custom image, before KubeSpawner creates anything.
+    A request without a profile gets the default's name, so KubeSpawner applies the profile checked."""
+    options = dict(spawner.user_options or {})
+    options["profile"] = check_spawn_request(options, profile_list(spawner), spawner.user.name)
+    spawner.user_options = options
 
 
 c.JupyterHub.spawner_class = "kubespawner.KubeSpawner"

@@ -90,11 +90,21 @@ def custom_image_options(custom: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def check_spawn_request(options: Mapping[str, Any], allowed: list[dict[str, Any]], user_name: str) -> None:
-    """Refuse a spawn the user may not make, before anything is created.
+def default_profile(allowed: list[dict[str, Any]]) -> dict[str, Any]:
+    """The profile KubeSpawner starts for a request that names none: the first marked default among
+    the user's profiles, else the first (KubeSpawner._get_initialized_profile_list)."""
+    return next((p for p in allowed if p["default"]), allowed[0])
 
-    `allowed` is the user's `visible_profiles`. KubeSpawner would also refuse an unknown slug, but
-    only inside start(), as a 500 with a traceback; an unknown choice it reports as a KeyError.
+
+def check_spawn_request(options: Mapping[str, Any], allowed: list[dict[str, Any]], user_name: str) -> str:
+    """Refuse a spawn the user may not make, before anything is created; return the slug checked.
+
+    `allowed` is the user's `visible_profiles`. A request without a profile is checked as the default
+    profile, with the options it carries: KubeSpawner validates options only when a profile is named,
+    yet applies a default profile's options (an image, a GPU count) from the same request. The caller
+    names the returned slug in the request, so KubeSpawner applies exactly the profile checked here.
+    KubeSpawner would also refuse an unknown slug, but only inside start(), as a 500 with a traceback;
+    an unknown choice it reports as a KeyError.
     """
     if not allowed:
         raise SpawnRefused(
@@ -102,8 +112,9 @@ def check_spawn_request(options: Mapping[str, Any], allowed: list[dict[str, Any]
         )
     slug = options.get("profile")
     if slug in (None, ""):
-        return  # KubeSpawner starts the default of `allowed`
-    profile = next((p for p in allowed if p["slug"] == slug), None)
+        profile = default_profile(allowed)
+    else:
+        profile = next((p for p in allowed if p["slug"] == slug), None)
     if profile is None:
         names = ", ".join(p["slug"] for p in allowed)
         raise SpawnRefused(
@@ -111,6 +122,7 @@ def check_spawn_request(options: Mapping[str, Any], allowed: list[dict[str, Any]
         )
     for name, option in profile.get("profile_options", {}).items():
         check_option(profile["slug"], name, option, options)
+    return profile["slug"]
 
 
 def check_option(slug: str, name: str, option: Mapping[str, Any], options: Mapping[str, Any]) -> None:

@@ -212,6 +212,27 @@ class TestSpawnCheck:
             == "No notebook profile is available to nobody: ask to be added to a course group."
         )
 
+    def test_a_request_without_a_profile_is_started_as_the_default_it_was_checked_as(
+        self, hub_config: Config
+    ) -> None:
+        made = spawner(hub_config, "student", {})
+        made.pre_spawn_hook(made)
+        assert made.user_options == {"profile": "cpu-default"}
+
+    def test_a_request_without_a_profile_has_the_default_profiles_options_checked(
+        self, settings_file: Path, tmp_path: Path
+    ) -> None:
+        settings = json.loads(settings_file.read_text())
+        for profile in settings["profiles"]:
+            profile["default"] = profile["slug"] == "custom-image"
+        changed = tmp_path / "settings.json"
+        changed.write_text(json.dumps(settings))
+        config = load_hub_config(changed, JUPYTERHUB_DB_URL="sqlite://")
+        refused = refusal(config, "admin", {"gpus": "4"})
+        assert refused.status_code == 400
+        assert refused.message == "Option 'gpus' of profile 'custom-image' must be one of 0, 1, 2, not '4'."
+        assert refusal(config, "admin", {"image--unlisted-choice": "Not An Image!"}).status_code == 400
+
     @pytest.mark.parametrize(
         ("kind", "options"),
         [

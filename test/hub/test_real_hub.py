@@ -90,6 +90,19 @@ class RunningHub:
 
 @pytest.fixture(scope="module")
 def hub(settings: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningHub]:
+    yield from running_hub(settings, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def hub_defaulting_to_custom_image(
+    settings: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningHub]:
+    """The prod settings with the admins' custom-image profile as the default: a default profile with options."""
+    profiles = [{**profile, "default": profile["slug"] == "custom-image"} for profile in settings["profiles"]]
+    yield from running_hub({**settings, "profiles": profiles}, tmp_path_factory)
+
+
+def running_hub(settings: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningHub]:
     folder = tmp_path_factory.mktemp("hub")
     hub_port, proxy_port = free_port(), free_port()
     url = f"http://127.0.0.1:{hub_port}"
@@ -288,6 +301,28 @@ def test_the_same_request_through_the_spawn_form_shows_the_reason(hub: RunningHu
         "Available profiles: cpu-default."
     ) in page.text
     assert cards(page.text) == ["cpu-default"]
+
+
+def test_a_request_without_a_profile_is_checked_as_the_default_profile(
+    hub_defaulting_to_custom_image: RunningHub,
+) -> None:
+    hub = hub_defaulting_to_custom_image
+    admin = signed_in(hub, "admin")
+    response = admin.post(
+        f"{hub.url}/hub/api/users/admin/server", timeout=30, json={"image--unlisted-choice": "Not An Image!"}
+    )
+    assert response.status_code == 400
+    assert response.json()["message"].startswith("'Not An Image!' is not a valid image for 'custom-image'.")
+    assert not re.search(r"Calling Spawner.start for admin\b", hub.log())  # KubeSpawner never started
+
+
+def test_a_request_without_a_profile_starts_the_default_profile_it_was_checked_as(
+    hub_defaulting_to_custom_image: RunningHub,
+) -> None:
+    hub = hub_defaulting_to_custom_image
+    response = signed_in(hub, "admin").post(f"{hub.url}/hub/api/users/admin/server", timeout=30, json={})
+    assert response.status_code == 500  # KubeSpawner.start, with no Kubernetes to talk to
+    assert "Applying KubeSpawner override for profile 'Custom image (admins)'" in hub.log()
 
 
 def test_an_admins_custom_image_is_validated(hub: RunningHub) -> None:
