@@ -1,6 +1,6 @@
-/** Cluster services the hub depends on: GPU Operator, quotas, network rules. */
+/** Cluster services the hub depends on: GPU Operator, quotas, priority classes (network rules: network.ts). */
 import { z } from "zod";
-import { cidr, cpuQuantity, dnsLabel, memoryQuantity, port, storageQuantity } from "./common";
+import { cpuQuantity, dnsLabel, memoryQuantity, storageQuantity } from "./common";
 
 export const gpuOperatorSchema = z
   .strictObject({
@@ -52,34 +52,8 @@ export const quotaSchema = z
   })
   .describe("The namespace's ResourceQuota: a ceiling on what all users together may hold.");
 
-export const egressRuleSchema = z.strictObject({
-  name: dnsLabel.describe("What the exception is for, e.g. pypi-mirror."),
-  cidr: cidr,
-  ports: z
-    .array(z.strictObject({ port: port, protocol: z.enum(["TCP", "UDP"]).default("TCP") }))
-    .min(1)
-    .describe("Ports allowed to that range."),
-  from: z
-    .array(z.enum(["hub", "proxy", "singleuser"]))
-    .min(1)
-    .default(["singleuser"])
-    .describe("Which pods may use the exception."),
-});
-
-export const networkSchema = z
-  .strictObject({
-    publicInternet: z
-      .boolean()
-      .default(true)
-      .describe("User pods may reach public addresses (pip install); private ranges stay closed."),
-    kubernetesApi: z
-      .array(cidr)
-      .default([])
-      .describe("Address(es) of the Kubernetes API server, which the hub and user scheduler reach."),
-    oauthProvider: z.array(cidr).default([]).describe("Address(es) of the identity provider the hub calls."),
-    egress: z.array(egressRuleSchema).default([]).describe("More destinations in private ranges to open."),
-  })
-  .prefault({});
+/** The network section has its own file; re-exported so platform.ts imports the sections from here. */
+export { networkSchema } from "./network";
 
 export const priorityClassesSchema = z
   .strictObject({

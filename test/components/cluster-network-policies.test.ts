@@ -20,6 +20,9 @@ const PYPI = "151.101.0.223";
 const CAMPUS_HOST = "10.21.5.5";
 const MIRROR = "10.21.7.5";
 const IDP_PRIVATE = "10.21.0.20";
+const NODE = "10.21.0.11";
+/** Stands in for the campus's own public range (a documentation range, so nothing real). */
+const CAMPUS_PUBLIC = "198.51.100.7";
 
 /** The endpoints of the tables: the rendered pods, plus pods and addresses outside the namespace. */
 function endpoints(rendered: Rendered): Map<string, Endpoint> {
@@ -72,8 +75,40 @@ function endpoints(rendered: Rendered): Map<string, Endpoint> {
         pod: { namespace: "kube-system", labels: { "k8s-app": "kube-dns" } },
       },
     ],
+    [
+      "kube-system-pod",
+      {
+        name: "traefik",
+        ip: "10.42.0.3",
+        pod: { namespace: "kube-system", labels: { "app.kubernetes.io/name": "traefik" } },
+      },
+    ],
+    [
+      "prometheus",
+      {
+        name: "prometheus-server",
+        ip: "10.42.3.32",
+        pod: { namespace: "monitoring", labels: { "app.kubernetes.io/name": "prometheus" } },
+      },
+    ],
+    [
+      "grafana",
+      {
+        name: "grafana",
+        ip: "10.42.3.33",
+        pod: { namespace: "monitoring", labels: { "app.kubernetes.io/name": "grafana" } },
+      },
+    ],
+    ["node", { name: "a node (hostNetwork pods send from here)", ip: NODE }],
     ["kubernetes-api", { name: "kube-apiserver", ip: KUBE_API_NODE }],
     ["169.254.169.254", { name: "cloud metadata", ip: "169.254.169.254" }],
+    ["169.254.20.10", { name: "link-local (a node-local DNS cache)", ip: "169.254.20.10" }],
+    ["100.64.1.1", { name: "CGNAT (carrier NAT, a VPN overlay)", ip: "100.64.1.1" }],
+    ["10.0.0.5", { name: "a private address", ip: "10.0.0.5" }],
+    ["224.0.0.251", { name: "multicast (mDNS)", ip: "224.0.0.251" }],
+    ["8.8.8.8", { name: "a public resolver", ip: "8.8.8.8" }],
+    ["1.1.1.1", { name: "a public host", ip: "1.1.1.1" }],
+    ["campus-public", { name: "a campus server on a public address", ip: CAMPUS_PUBLIC }],
     ["pypi", { name: "pypi.org", ip: PYPI }],
     ["oauth-public", { name: "identity provider", ip: OAUTH_PUBLIC }],
     ["oauth-private", { name: "identity provider (campus)", ip: IDP_PRIVATE }],
@@ -118,6 +153,13 @@ before(async () => {
   prod = await render(prodConfig());
 });
 
+/** The prod config with network fields replaced (the rest of the section as prod has it). */
+function prodWithNetwork(network: Partial<PlatformConfig["network"]>): PlatformConfig {
+  const config = editableProdConfig();
+  (config as { network: PlatformConfig["network"] }).network = { ...config.network, ...network };
+  return config;
+}
+
 describe("network policies", () => {
   test("the prod stack: who can reach whom", () => {
     const table: Row[] = [
@@ -143,6 +185,21 @@ describe("network policies", () => {
       ["singleuser", "proxy", 8000, false],
       ["singleuser", "hub-db", 5432, false],
       ["singleuser", "kube-dns", 9153, false],
+      // ... DNS from CoreDNS only, public addresses on web ports only; link-local, CGNAT, multicast closed
+      ["singleuser", "kube-system-pod", "53/UDP", false],
+      ["singleuser", "kube-system-pod", 53, false],
+      ["singleuser", "8.8.8.8", "53/UDP", false],
+      ["singleuser", "8.8.8.8", 25, false],
+      ["singleuser", "1.1.1.1", 443, true],
+      ["singleuser", "1.1.1.1", 80, true],
+      ["singleuser", "1.1.1.1", 22, false],
+      ["singleuser", "1.1.1.1", "443/UDP", false],
+      ["singleuser", "169.254.169.254", 443, false],
+      ["singleuser", "169.254.20.10", "53/UDP", false],
+      ["singleuser", "169.254.20.10", 80, false],
+      ["singleuser", "100.64.1.1", 443, false],
+      ["singleuser", "10.0.0.5", 443, false],
+      ["singleuser", "224.0.0.251", "5353/UDP", false],
       // the hub: called by the proxy and user pods; calls API server, proxy API, users, database, IdP
       ["proxy", "hub", 8081, true],
       ["ingress-controller", "hub", 8081, false],
@@ -155,6 +212,13 @@ describe("network policies", () => {
       ["hub", "kube-dns", "53/UDP", true],
       ["hub", "oauth-public", 443, true],
       ["hub", "pypi", 80, false],
+      ["hub", "pypi", 443, true], // no API address configured: 443 is open to any address but link-local (documented)
+      ["hub", "169.254.169.254", 443, false],
+      ["hub", "169.254.169.254", 6443, false],
+      ["hub", "169.254.169.254", 80, false],
+      ["hub", "169.254.20.10", 443, false],
+      ["hub", "kube-system-pod", "53/UDP", false],
+      ["prometheus", "hub", 8081, false],
       // the proxy: public traffic from the ingress controller, its API for the hub only
       ["ingress-controller", "proxy", 8000, true],
       ["ingress-controller", "proxy", 8001, false],
@@ -162,6 +226,10 @@ describe("network policies", () => {
       ["proxy", "pypi", 443, false],
       ["proxy", "hub-db", 5432, false],
       ["proxy", "kube-dns", "53/UDP", true],
+      ["proxy", "kube-system-pod", "53/UDP", false],
+      ["proxy", "169.254.169.254", 443, false],
+      ["prometheus", "proxy", 8002, false],
+      ["node", "proxy", 8000, false],
       // the database: the hub only
       ["proxy", "hub-db", 5432, false],
       ["user-scheduler", "hub-db", 5432, false],
@@ -173,6 +241,10 @@ describe("network policies", () => {
       ["user-scheduler", "hub", 8081, false],
       ["user-scheduler", "pypi", 443, true], // no API address configured: 443 is open (documented)
       ["user-scheduler", "pypi", 80, false],
+      ["user-scheduler", "169.254.169.254", 443, false],
+      ["user-scheduler", "169.254.169.254", 6443, false],
+      ["user-scheduler", "169.254.20.10", 6443, false],
+      ["user-scheduler", "kube-system-pod", "53/UDP", false],
       // anything else in the namespace (the image pullers) is denied both ways
       ["image-puller", "pypi", 443, false],
       ["image-puller", "kube-dns", "53/UDP", false],
@@ -182,8 +254,7 @@ describe("network policies", () => {
   });
 
   test("with addresses for the API server and the IdP, no public internet, and a mirror exception", async () => {
-    const config = editableProdConfig();
-    (config as { network: PlatformConfig["network"] }).network = {
+    const config = prodWithNetwork({
       publicInternet: false,
       kubernetesApi: [`${KUBE_API_NODE}/32`],
       oauthProvider: [`${IDP_PRIVATE}/32`],
@@ -195,9 +266,10 @@ describe("network policies", () => {
           from: ["singleuser"],
         },
       ],
-    };
+    });
     const table: Row[] = [
       ["singleuser", "pypi", 443, false],
+      ["singleuser", "1.1.1.1", 80, false],
       ["singleuser", "mirror", 3128, true],
       ["singleuser", "mirror", 22, false],
       ["singleuser", "kube-dns", "53/UDP", true],
@@ -209,11 +281,80 @@ describe("network policies", () => {
       ["hub", "oauth-private", 443, true],
       ["hub", "oauth-public", 443, false],
       ["hub", "pypi", 443, false],
+      ["hub", "169.254.169.254", 443, false],
+      ["hub", "169.254.169.254", 80, false],
       ["user-scheduler", "kubernetes-api", 443, true],
       ["user-scheduler", "pypi", 443, false],
       ["user-scheduler", "oauth-private", 443, false],
+      ["user-scheduler", "169.254.169.254", 443, false],
     ];
     assert.deepEqual(evaluate(await render(config), table), table);
+  });
+
+  test("user pods reach public addresses on 80, 443 and the stack's extra ports; campus ranges only through an exception", async () => {
+    const config = prodWithNetwork({
+      extraPublicPorts: [22],
+      campusRanges: ["198.51.100.0/24"],
+      egress: [
+        {
+          name: "campus-git",
+          cidr: `${CAMPUS_PUBLIC}/32`,
+          ports: [{ port: 22, protocol: "TCP" }],
+          from: ["singleuser"],
+        },
+      ],
+    });
+    const table: Row[] = [
+      ["singleuser", "1.1.1.1", 22, true],
+      ["singleuser", "1.1.1.1", 443, true],
+      ["singleuser", "1.1.1.1", 80, true],
+      ["singleuser", "8.8.8.8", 25, false],
+      ["singleuser", "8.8.8.8", 3389, false],
+      ["singleuser", "campus-public", 443, false],
+      ["singleuser", "campus-public", 22, true],
+      ["singleuser", "169.254.169.254", 22, false],
+      ["singleuser", "169.254.169.254", 80, false],
+      ["singleuser", "100.64.1.1", 22, false],
+      ["singleuser", "10.0.0.5", 22, false],
+      ["singleuser", "campus-host", 22, false],
+      ["singleuser", "other-user", 22, false],
+      ["hub", "campus-public", 22, false],
+      ["hub", "1.1.1.1", 22, false],
+    ];
+    assert.deepEqual(evaluate(await render(config), table), table);
+  });
+
+  test("metrics scrapers and a hostNetwork ingress controller's nodes reach what the stack opens to them", async () => {
+    const config = prodWithNetwork({
+      metricsScrapers: [{ namespace: "monitoring", podLabels: { "app.kubernetes.io/name": "prometheus" } }],
+      ingressControllerNodes: ["10.21.0.0/24"],
+    });
+    const table: Row[] = [
+      ["prometheus", "hub", 8081, true],
+      ["prometheus", "proxy", 8002, true],
+      ["prometheus", "proxy", 8001, false],
+      ["prometheus", "proxy", 8000, false],
+      ["prometheus", "singleuser", 8888, false],
+      ["prometheus", "hub-db", 5432, false],
+      ["prometheus", "user-scheduler", 10259, false],
+      ["grafana", "hub", 8081, false],
+      ["other-namespace", "hub", 8081, false],
+      ["node", "proxy", 8000, true],
+      ["node", "proxy", 8001, false],
+      ["node", "hub", 8081, false],
+      ["node", "singleuser", 8888, false],
+      ["ingress-controller", "proxy", 8000, true],
+      ["pypi", "proxy", 8000, false],
+    ];
+    assert.deepEqual(evaluate(await render(config), table), table);
+    // A scraper named by its namespace only: every pod there.
+    const wholeNamespace = prodWithNetwork({ metricsScrapers: [{ namespace: "monitoring", podLabels: {} }] });
+    const rows: Row[] = [
+      ["grafana", "hub", 8081, true],
+      ["grafana", "proxy", 8002, true],
+      ["other-namespace", "hub", 8081, false],
+    ];
+    assert.deepEqual(evaluate(await render(wholeNamespace), rows), rows);
   });
 
   test("a proxy-public Service of type LoadBalancer lets outside traffic reach the proxy's port 8000 only", async () => {
@@ -258,7 +399,7 @@ describe("network policies", () => {
     }
   });
 
-  test("ingress is keyed on the z2jh access labels, DNS on kube-system, the proxy on the ingress namespace", () => {
+  test("ingress is keyed on the z2jh access labels, DNS on CoreDNS's pods, the proxy on the ingress namespace", () => {
     const [hubIngress] = prod.get("NetworkPolicy", "hub").spec.ingress;
     assert.deepEqual(hubIngress, {
       from: [{ podSelector: { matchLabels: { "hub.jupyter.org/network-access-hub": "true" } } }],
@@ -273,25 +414,53 @@ describe("network policies", () => {
       matchLabels: { app: "jupyterhub", component: "singleuser-server" },
     });
     assert.deepEqual(singleuser.egress[0], {
-      to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } } }],
+      to: [
+        {
+          namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
+          podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+        },
+      ],
       ports: [
         { port: 53, protocol: "UDP" },
         { port: 53, protocol: "TCP" },
       ],
     });
+    const notPublic = [
+      "10.0.0.0/8",
+      "172.16.0.0/12",
+      "192.168.0.0/16",
+      "100.64.0.0/10",
+      "0.0.0.0/8",
+      "127.0.0.0/8",
+      "169.254.0.0/16",
+      "224.0.0.0/4",
+      "240.0.0.0/4",
+    ];
     assert.deepEqual(singleuser.egress[2], {
+      to: [{ ipBlock: { cidr: "0.0.0.0/0", except: notPublic } }],
+      ports: [
+        { port: 80, protocol: "TCP" },
+        { port: 443, protocol: "TCP" },
+      ],
+    });
+    // Without network.kubernetesApi: 443 and 6443 anywhere but link-local, loopback, multicast, reserved.
+    assert.deepEqual(prod.get("NetworkPolicy", "hub").spec.egress[0], {
       to: [
         {
           ipBlock: {
             cidr: "0.0.0.0/0",
-            except: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.169.254/32"],
+            except: ["0.0.0.0/8", "127.0.0.0/8", "169.254.0.0/16", "224.0.0.0/4", "240.0.0.0/4"],
           },
         },
+      ],
+      ports: [
+        { port: 443, protocol: "TCP" },
+        { port: 6443, protocol: "TCP" },
       ],
     });
   });
 
-  test("the NFS provisioner's namespace is closed too, except the provisioner's calls to the API server", () => {
+  test("the NFS provisioner's namespace is closed too, except the provisioner's calls to the API server", async () => {
     const provisioner: Endpoint = {
       name: "nfs-subdir-external-provisioner",
       ip: "10.42.4.50",
@@ -306,6 +475,9 @@ describe("network policies", () => {
     const table = [
       [provisioner, endpoint("kubernetes-api"), 6443, true],
       [provisioner, endpoint("pypi"), 80, false],
+      [provisioner, endpoint("169.254.169.254"), 443, false],
+      [provisioner, endpoint("169.254.169.254"), 80, false],
+      [provisioner, endpoint("kube-dns"), 53, false],
       [provisioner, endpoint("hub"), 8081, false],
       [endpoint("singleuser"), provisioner, 8080, false],
       [endpoint("other-namespace"), provisioner, 8080, false],
@@ -320,6 +492,19 @@ describe("network policies", () => {
         .map((policy) => policy.metadata.name)
         .sort(),
       ["default-deny", "nfs-subdir-external-provisioner"],
+    );
+    // With the API server's address known, only that address.
+    const withApi = (await render(prodWithNetwork({ kubernetesApi: [`${KUBE_API_NODE}/32`] }))).all(
+      "NetworkPolicy",
+    );
+    const narrowed = [
+      [provisioner, endpoint("kubernetes-api"), 6443, true],
+      [provisioner, endpoint("pypi"), 443, false],
+      [provisioner, endpoint("169.254.169.254"), 443, false],
+    ] as const;
+    assert.deepEqual(
+      narrowed.map(([from, to, port]) => canReach(withApi, from, to, port)),
+      narrowed.map((row) => row[3]),
     );
   });
 

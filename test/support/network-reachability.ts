@@ -5,7 +5,8 @@
  * rule of a selecting policy allows passes; a connection needs the source's egress AND the
  * destination's ingress. ipBlocks are matched against pod IPs too (stricter than most CNIs), so a
  * broad CIDR that happens to include the pod network is caught. Anything the platform does not use
- * (matchExpressions, named ports, endPort) fails loudly instead of being guessed.
+ * (matchExpressions, named ports, endPort) fails loudly instead of being guessed, and so does an
+ * ipBlock the API server would refuse (an `except` that is not a strict subset of its `cidr`).
  */
 import type { K8sObject } from "../components/render-helpers";
 
@@ -65,9 +66,21 @@ function namespaceLabels(namespace: string): Record<string, string> {
   return { "kubernetes.io/metadata.name": namespace };
 }
 
+/** The API server refuses an ipBlock whose `except` is not a strict subset of its `cidr`. */
+function checkIpBlock(cidr: string, except: readonly string[]): void {
+  const bits = (range: string) => Number(range.split("/")[1]);
+  for (const excluded of except) {
+    const base = excluded.split("/")[0] ?? "";
+    if (!inCidr(base, cidr) || bits(excluded) <= bits(cidr)) {
+      throw new Error(`ipBlock ${cidr}: except ${excluded} must be a strict subset of the cidr`);
+    }
+  }
+}
+
 function peerMatches(peer: Peer, endpoint: Endpoint, policyNamespace: string): boolean {
   if (peer.ipBlock) {
     const { cidr, except = [] } = peer.ipBlock;
+    checkIpBlock(cidr, except);
     return inCidr(endpoint.ip, cidr) && !except.some((excluded) => inCidr(endpoint.ip, excluded));
   }
   const pod = endpoint.pod;
