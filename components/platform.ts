@@ -41,10 +41,11 @@ export class Platform extends pulumi.ComponentResource {
     super("gpu-jupyterhub:index:Platform", name, {}, opts);
     const { config } = args;
 
-    // User pods share the namespace with the hub: baseline is enforced, restricted is warned about.
+    // Every pod here passes Pod Security "restricted", the user pods too (their security context is
+    // the pod spec's, set in the hub settings, whatever the image), so restricted is enforced.
     // `pulumi destroy` keeps the namespace: deleting it would delete the users' home claims and the
     // database's claim with it, which Pulumi never created (docs/engine.md, "What destroy keeps").
-    const namespace = podSecurityNamespace(`${name}-namespace`, config.cluster.namespace, "baseline", {
+    const namespace = podSecurityNamespace(`${name}-namespace`, config.cluster.namespace, "restricted", {
       parent: this,
       retainOnDelete: true,
     }).metadata.name;

@@ -101,6 +101,7 @@ export const spawnerSettingsSchema = z.strictObject({
   fs_gid: z.number().int(),
   allow_privilege_escalation: z.boolean(),
   container_security_context: kubernetesObject,
+  pod_security_context: kubernetesObject,
   lifecycle_hooks: kubernetesObject,
   environment: z.record(z.string(), z.string()),
   default_url: z.string(),

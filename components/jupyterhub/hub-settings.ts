@@ -67,12 +67,16 @@ function spawnerSettings(config: PlatformConfig): SpawnerSettings {
     uid: singleuser.uid,
     gid: singleuser.gid,
     fs_gid: singleuser.fsGid,
+    // Pod Security "restricted", which the namespace enforces, whatever the image: the pod spec
+    // decides, not the image (uid is set, so an image whose USER is root still runs as `uid`).
     allow_privilege_escalation: false,
     container_security_context: {
       runAsNonRoot: true,
       capabilities: { drop: ["ALL"] },
       seccompProfile: { type: "RuntimeDefault" },
     },
+    // Also at the pod level, so a container KubeSpawner adds (init_containers, extra_containers) passes too.
+    pod_security_context: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
     lifecycle_hooks: singleuser.lifecycleHooks,
     environment: singleuser.extraEnv,
     default_url: singleuser.defaultUrl,

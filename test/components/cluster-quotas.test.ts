@@ -1,7 +1,7 @@
 /**
  * Quotas and fairness: the namespace quota is the config's figures (MIG slices default to what the
- * inventory offers), containers without resources get the default profile's, and every namespace
- * we create carries Pod Security labels.
+ * inventory offers), and containers without resources get the default profile's. Pod Security
+ * labels: pod-security.test.ts.
  */
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
@@ -58,25 +58,6 @@ describe("quotas and fairness", () => {
         default: { cpu: "2", memory: "2Gi" },
       },
     ]);
-  });
-
-  test("every namespace we create has Pod Security labels: baseline, privileged for the GPU Operator", () => {
-    const levels = Object.fromEntries(
-      prod
-        .all("Namespace")
-        .map((namespace) => [
-          namespace.metadata.name,
-          [
-            namespace.metadata.labels?.["pod-security.kubernetes.io/enforce"],
-            namespace.metadata.labels?.["pod-security.kubernetes.io/warn"],
-          ],
-        ]),
-    );
-    assert.deepEqual(levels, {
-      jupyterhub: ["baseline", "restricted"],
-      "gpu-operator": ["privileged", "privileged"],
-      "nfs-provisioner": ["baseline", "baseline"],
-    });
   });
 
   test("every pod the platform renders in the quota'd namespace states its requests", () => {

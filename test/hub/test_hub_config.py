@@ -189,6 +189,84 @@ class TestProfileOverrides:
         assert made.extra_resource_limits == {}
 
 
+def restricted_violations(pod: dict[str, Any]) -> list[str]:
+    """What Pod Security "restricted" (enforced on the hub's namespace) refuses in a pod manifest:
+    the checks test/support/pod-security.ts makes for the rendered pods, for the pods KubeSpawner builds."""
+    spec = pod["spec"]
+    pod_context = spec.get("securityContext") or {}
+    found = []
+    for field in ("hostNetwork", "hostPID", "hostIPC"):
+        if spec.get(field):
+            found.append(f"{field}=true")
+    allowed_volumes = {"configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim"}
+    for volume in spec.get("volumes") or []:
+        kinds = set(volume) - {"name"}
+        if not kinds <= allowed_volumes | {"projected", "secret"}:
+            found.append(f"volume {volume['name']}: {sorted(kinds)}")
+    if pod_context.get("runAsUser") == 0:
+        found.append("pod: runAsUser=0")
+    for container in (spec.get("initContainers") or []) + spec["containers"]:
+        context = container.get("securityContext") or {}
+        name = container["name"]
+        if context.get("privileged"):
+            found.append(f"{name}: privileged")
+        if context.get("allowPrivilegeEscalation") is not False:
+            found.append(f"{name}: allowPrivilegeEscalation")
+        if context.get("runAsNonRoot", pod_context.get("runAsNonRoot")) is not True:
+            found.append(f"{name}: runAsNonRoot")
+        if context.get("runAsUser", pod_context.get("runAsUser")) == 0:
+            found.append(f"{name}: runAsUser=0")
+        seccomp = (context.get("seccompProfile") or pod_context.get("seccompProfile") or {}).get("type")
+        if seccomp not in ("RuntimeDefault", "Localhost"):
+            found.append(f"{name}: seccompProfile")
+        capabilities = context.get("capabilities") or {}
+        if "ALL" not in (capabilities.get("drop") or []):
+            found.append(f"{name}: capabilities.drop")
+        if set(capabilities.get("add") or []) - {"NET_BIND_SERVICE"}:
+            found.append(f"{name}: capabilities.add")
+        if any(port.get("hostPort") for port in container.get("ports") or []):
+            found.append(f"{name}: hostPort")
+    return found
+
+
+def pod_manifest(made: KubeSpawner) -> dict[str, Any]:
+    pod = asyncio.run(made.get_pod_manifest())
+    return made.api.api_client.sanitize_for_serialization(pod)
+
+
+class TestUserPodsPassPodSecurityRestricted:
+    @pytest.mark.parametrize("slug", [slug for slug in ALL_SLUGS if slug != "custom-image"])
+    def test_each_profiles_pod(self, hub_config: Config, slug: str) -> None:
+        pod = pod_manifest(started_with(hub_config, "admin", {"profile": slug}))
+        assert restricted_violations(pod) == []
+
+    def test_an_admins_custom_image_with_gpus_runs_as_the_notebook_user_whatever_the_image(
+        self, hub_config: Config
+    ) -> None:
+        options = {"profile": "custom-image", "image--unlisted-choice": GOOD_IMAGE, "gpus": "2"}
+        pod = pod_manifest(started_with(hub_config, "admin", options))
+        assert restricted_violations(pod) == []
+        [container] = pod["spec"]["containers"]
+        assert container["securityContext"]["runAsUser"] == 1000  # not the image's USER, which may be root
+
+    def test_the_pod_level_context_covers_containers_kubespawner_adds(self, hub_config: Config) -> None:
+        made = started_with(hub_config, "student", {})
+        made.init_containers = [
+            {
+                "name": "fetch",
+                "image": GOOD_IMAGE,
+                "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}},
+            }
+        ]
+        pod = pod_manifest(made)
+        assert pod["spec"]["securityContext"] == {
+            "fsGroup": 100,
+            "runAsNonRoot": True,
+            "seccompProfile": {"type": "RuntimeDefault"},
+        }
+        assert restricted_violations(pod) == []
+
+
 class TestSpawnCheck:
     def test_a_student_asking_for_a_gpu_profile_is_refused_with_403(self, hub_config: Config) -> None:
         refused = refusal(hub_config, "student", {"profile": "gpu-pytorch-single"})
