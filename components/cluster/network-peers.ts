@@ -3,7 +3,7 @@
  * provider, public addresses, the stack's exceptions, the ingress controller and metrics scrapers.
  * The address ranges come from config/schema/network-ranges.ts, which validation reads too.
  */
-import { NEVER_REACHABLE, NOT_PUBLIC } from "../../config/schema/network-ranges";
+import { NEVER_REACHABLE, NOT_PUBLIC, urlPort } from "../../config/schema/network-ranges";
 import type { PlatformConfig } from "../../config/schema/platform";
 import { DNS_NAMESPACE } from "../names";
 import type { EgressRule, PolicyPeer, PolicyPort } from "./network-policy-rules";
@@ -13,17 +13,17 @@ type Network = PlatformConfig["network"];
 /** Ports the API server answers on: 443 through the `kubernetes` Service, 6443 on the nodes. */
 const KUBERNETES_API_PORTS = [443, 6443] as const;
 /** What a notebook needs of public addresses (pip, conda, git over HTTPS, datasets). */
-export const USER_PUBLIC_PORTS = [80, 443] as const;
+const USER_PUBLIC_PORTS = [80, 443] as const;
 /**
  * Where configurable-http-proxy serves Prometheus metrics when started with `--metrics-port`
  * (z2jh's choice of port); opened only to the stack's metrics scrapers.
  */
 export const PROXY_METRICS_PORT = 8002;
 /** CoreDNS's pods, as k3s and kubeadm label them: DNS goes to them only, not to all of kube-system. */
-export const COREDNS_LABELS = { "k8s-app": "kube-dns" } as const;
+const COREDNS_LABELS = { "k8s-app": "kube-dns" } as const;
 
 export const tcp = (...ports: number[]): PolicyPort[] => ports.map((port) => ({ port, protocol: "TCP" }));
-export const inNamespace = (namespace: string, podLabels?: Readonly<Record<string, string>>): PolicyPeer => ({
+const inNamespace = (namespace: string, podLabels?: Readonly<Record<string, string>>): PolicyPeer => ({
   namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": namespace } },
   ...(podLabels && Object.keys(podLabels).length > 0 ? { podSelector: { matchLabels: podLabels } } : {}),
 });
@@ -60,13 +60,8 @@ export function kubernetesApi(network: Network): EgressRule {
 }
 
 /** Ports of the URLs the hub itself calls (token and userinfo; authorize is the browser's). */
-export function oauthPorts(oauth: PlatformConfig["auth"]["oauth"]): number[] {
-  return sortedPorts(
-    [oauth.tokenUrl, oauth.userdataUrl].map((text) => {
-      const url = new URL(text);
-      return url.port ? Number(url.port) : url.protocol === "http:" ? 80 : 443;
-    }),
-  );
+function oauthPorts(oauth: PlatformConfig["auth"]["oauth"]): number[] {
+  return sortedPorts([oauth.tokenUrl, oauth.userdataUrl].map((text) => urlPort(new URL(text))));
 }
 
 /** The identity provider by its configured addresses, else any public address on its ports. */

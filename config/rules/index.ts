@@ -12,6 +12,7 @@ import {
 import { cullerTimeoutWithinMaxAge, profileTimeoutsTakeEffect } from "./culling";
 import { nfsServerIsSet } from "./deploy";
 import { gpuProfilesOnlyForGpuGroups, referencedGroupsExist } from "./groups";
+import { identityProviderReachable, metadataAddressStaysClosed } from "./network";
 import {
   migLayoutNamesConsistent,
   migLayoutsFitTheGpus,
@@ -51,6 +52,8 @@ export const RULES: Readonly<Record<string, Rule>> = {
   quotaSlicesExist,
   resourceRequestsWithinLimits,
   nfsServerIsSet,
+  identityProviderReachable,
+  metadataAddressStaysClosed,
 };
 
 /**

@@ -68,3 +68,8 @@ export function cidrsOverlap(a: string, b: string): boolean {
 export function rangeHolding(ip: string, ranges: readonly string[]): string | undefined {
   return ranges.find((range) => cidrContains(range, ip));
 }
+
+/** The port a URL connects to: its own, else the scheme's (80 for http, 443 for https). */
+export function urlPort(url: URL): number {
+  return url.port ? Number(url.port) : url.protocol === "http:" ? 80 : 443;
+}

@@ -3,15 +3,12 @@
  * (components/cluster/network-policy-rules.ts; the table is in docs/operations.md).
  */
 import { z } from "zod";
+import { quote } from "../issues";
 import { cidr, dnsLabel, port } from "./common";
 
 /** A label key: an optional DNS-subdomain prefix and "/", then a name of at most 63 characters. */
-const labelKey = z
-  .string()
-  .regex(
-    /^(?:[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/,
-    { message: "must be a label key such as app.kubernetes.io/name" },
-  );
+const LABEL_KEY =
+  /^(?:[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const labelValue = z.string().regex(/^(?:[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/, {
   message:
     "must be a label value: at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit",
@@ -36,7 +33,19 @@ export const egressRuleSchema = z.strictObject({
 export const metricsScraperSchema = z.strictObject({
   namespace: dnsLabel.describe("Namespace of the scraper, e.g. monitoring."),
   podLabels: z
-    .record(labelKey, labelValue)
+    .record(z.string(), labelValue)
+    // Checked here rather than as the record's key schema, so the message names the key.
+    .superRefine((labels, ctx) => {
+      for (const key of Object.keys(labels)) {
+        if (!LABEL_KEY.test(key)) {
+          ctx.addIssue({
+            code: "custom",
+            path: [key],
+            message: `${quote(key)} is not a label key; write one such as app.kubernetes.io/name`,
+          });
+        }
+      }
+    })
     .default({})
     .describe(
       "Labels of the scraper's pods, e.g. {app.kubernetes.io/name: prometheus}; empty: every pod of the namespace.",
