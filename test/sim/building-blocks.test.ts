@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
+import { migLayoutName } from "../../config/derived";
 import { applyRank } from "../../render/manifests";
 import { readRendered } from "../../sim/apply";
 import type { KubeClient } from "../../sim/kube-client";
@@ -12,6 +13,7 @@ import { type Claim, volumeFor } from "../../sim/provision";
 import { verdictBeforeBinding } from "../../sim/spawn";
 import { renderStack, simConfig } from "../../sim/stack";
 import { recursiveUpdate } from "../../sim/user-pods";
+import { baseConfig } from "../config/base";
 
 describe("apply order of the rendered stack", () => {
   let dir = "";
@@ -38,8 +40,9 @@ describe("apply order of the rendered stack", () => {
 
 describe("fake nodes", () => {
   test("the MIG node advertises its slices and no whole GPU; the others their GPUs", () => {
-    const [mig, full] = simConfig("prod").nodes;
-    assert.ok(mig && full);
+    // The tests' own inventory (test/fixtures/base): node-mig splits both A100s, node-gpu-a keeps them whole.
+    const [mig, full] = baseConfig().nodes;
+    assert.ok(mig?.name === "node-mig" && full?.name === "node-gpu-a");
     const migNode = fakeNode(mig, "v1.37.2");
     assert.deepEqual(migNode.status.allocatable, {
       cpu: "64",
@@ -48,9 +51,10 @@ describe("fake nodes", () => {
       "nvidia.com/mig-1g.5gb": "8",
       "nvidia.com/mig-2g.10gb": "3",
     });
-    assert.equal(migNode.metadata.labels["nvidia.com/mig.config"], "cps-1g5x8-2g10x3");
+    assert.equal(migNode.metadata.labels["nvidia.com/mig.config"], migLayoutName(mig));
     assert.equal(migNode.metadata.annotations["kwok.x-k8s.io/node"], "fake");
     assert.equal(fakeNode(full, "v1.37.2").status.allocatable["nvidia.com/gpu"], "2");
+    assert.equal(fakeNode(full, "v1.37.2").metadata.labels["nvidia.com/mig.config"], "all-disabled");
   });
 });
 

@@ -19,6 +19,7 @@ import { after, before, describe, test } from "node:test";
 import { fullGpuAffinity } from "../../components/jupyterhub/placement";
 import { NAMES } from "../../components/names";
 import { migLayoutName } from "../../config/derived";
+import { parseQuantity } from "../../config/quantity";
 import { KubeError } from "../../sim/kube-client";
 import { writeServiceAccountKubeconfig } from "../../sim/service-account";
 import { sleep, waitFor } from "../../sim/wait";
@@ -191,15 +192,26 @@ describe("the real hub spawns into the simulated cluster", () => {
     const container = pod.spec.containers.find((c) => c.name === "notebook") ?? pod.spec.containers[0];
     assert.ok(container, "the pod has no container");
     const { limits = {}, requests = {} } = container.resources;
-    assert.equal(limits["nvidia.com/gpu"], "1");
-    assert.equal(requests["nvidia.com/gpu"], "1");
-    // The profile: 8 CPUs guaranteed, 16 limit; 32 GiB guaranteed, 64 GiB limit (KubeSpawner's units).
-    assert.equal(requests.cpu, "8");
-    assert.equal(limits.cpu, "16");
-    assert.equal(requests.memory, String(32 * 2 ** 30));
-    assert.equal(limits.memory, String(64 * 2 ** 30));
-    assert.equal(pod.spec.runtimeClassName, "nvidia");
-    assert.equal(pod.spec.schedulerName, "jupyterhub-user-scheduler");
+    // What the profile says, whatever its figures are today (KubeSpawner writes its own units: 8 for
+    // "8", bytes for "32Gi"; compared as quantities).
+    const profile = config.profiles.find((candidate) => candidate.slug === PROFILE);
+    assert.ok(profile?.gpu?.count, `${PROFILE} is a full-GPU profile`);
+    assert.equal(limits["nvidia.com/gpu"], String(profile.gpu.count));
+    assert.equal(requests["nvidia.com/gpu"], String(profile.gpu.count));
+    const quantities = (resources: Record<string, string>) => ({
+      cpu: parseQuantity(resources.cpu ?? ""),
+      memory: parseQuantity(resources.memory ?? ""),
+    });
+    assert.deepEqual(quantities(requests), {
+      cpu: parseQuantity(profile.cpu.guarantee),
+      memory: parseQuantity(profile.memory.guarantee),
+    });
+    assert.deepEqual(quantities(limits), {
+      cpu: parseQuantity(profile.cpu.limit),
+      memory: parseQuantity(profile.memory.limit),
+    });
+    assert.equal(pod.spec.runtimeClassName, config.gpuOperator.runtimeClassName);
+    assert.equal(pod.spec.schedulerName, config.userScheduler.schedulerName);
     assert.equal(pod.metadata.labels?.component, "singleuser-server");
     assert.equal(pod.metadata.labels?.["hub.jupyter.org/username"], "hpc");
 

@@ -162,8 +162,21 @@ describe("placement of user pods", () => {
     await users().stopServers();
   });
 
-  test("after three single-GPU users a dual-GPU user still fits with the user scheduler, not with the default scheduler", async (t) => {
-    const sequence = ["gpu-pytorch-single", "gpu-pytorch-single", "gpu-pytorch-single", "gpu-pytorch-dual"];
+  test("with one single-GPU user per full-GPU node, a dual-GPU user still fits with the user scheduler, not with the default scheduler", async (t) => {
+    const { config } = stack();
+    // Full-GPU users go to GPU nodes not in MIG mode. With two GPUs on each, one single-GPU user per
+    // node leaves no node with two free GPUs if they are spread, and at least one if they are packed.
+    const fullGpuNodes = config.nodes.filter((node) => node.gpu && !migLayoutName(node));
+    const premise =
+      fullGpuNodes.length >= 2 &&
+      fullGpuNodes.every((node) => node.gpu?.count === 2 && !node.gpu.timeSlicing) &&
+      config.quota.gpus >= fullGpuNodes.length + 2;
+    if (!premise) {
+      t.skip("needs two or more full-GPU nodes with two GPUs each, and quota for one per node plus two");
+      return;
+    }
+    const singles = fullGpuNodes.length;
+    const sequence = [...Array(singles).fill("gpu-pytorch-single"), "gpu-pytorch-dual"];
     const spread = await spawnInOrder(sequence, { schedulerName: "default-scheduler" });
     await users().stopServers();
     const packed = await spawnInOrder(sequence);
@@ -171,28 +184,31 @@ describe("placement of user pods", () => {
     const describe = (results: SpawnResult[]) =>
       results.map((r) => `${r.slug.replace("gpu-pytorch-", "")} → ${nodeOf(r) ?? r.outcome.kind}`).join(", ");
     t.diagnostic(`default-scheduler: ${describe(spread)}`);
-    t.diagnostic(`${stack().config.userScheduler.schedulerName}: ${describe(packed)}`);
+    t.diagnostic(`${config.userScheduler.schedulerName}: ${describe(packed)}`);
 
-    const singleNodes = (results: SpawnResult[]) => new Set(results.slice(0, 3).map(nodeOf));
+    const singleNodes = (results: SpawnResult[]) => new Set(results.slice(0, singles).map(nodeOf));
+    const dual = (results: SpawnResult[]) => results[singles];
     assert.equal(
       singleNodes(spread).size,
-      3,
-      "the default scheduler spreads the three single-GPU users over three nodes",
+      singles,
+      `the default scheduler spreads the ${singles} single-GPU users over ${singles} nodes`,
     );
     assert.equal(
-      spread[3]?.outcome.kind,
+      dual(spread)?.outcome.kind,
       "pending",
       "… so no node has two free GPUs left for the dual-GPU user",
     );
-    assert.match(
-      spread[3]?.outcome.kind === "pending" ? spread[3].outcome.reason : "",
-      /Insufficient nvidia\.com\/gpu/,
-    );
-    assert.equal(singleNodes(packed).size, 2, "the user scheduler packs them onto two nodes");
+    const pending = dual(spread)?.outcome;
+    assert.match(pending?.kind === "pending" ? pending.reason : "", /Insufficient nvidia\.com\/gpu/);
     assert.equal(
-      packed[3]?.outcome.kind,
+      singleNodes(packed).size,
+      Math.ceil(singles / 2),
+      `the user scheduler packs them onto ${Math.ceil(singles / 2)} nodes`,
+    );
+    assert.equal(
+      dual(packed)?.outcome.kind,
       "running",
-      "… and the dual-GPU user gets the third node's two GPUs",
+      "… and the dual-GPU user gets a free node's two GPUs",
     );
   });
 });

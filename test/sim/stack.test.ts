@@ -134,10 +134,28 @@ describe("the rendered prod stack on a simulated cluster", () => {
       assert.deepEqual(node.status.allocatable, nodeResourceList(spec), `${spec.name} allocatable`);
       assert.deepEqual(node.status.capacity, nodeResourceList(spec), `${spec.name} capacity`);
     }
-    const mig = nodes.find((node) => node.metadata.labels["nvidia.com/mig.config"] === "cps-1g5x8-2g10x3");
-    assert.equal(mig?.status.allocatable["nvidia.com/mig-1g.5gb"], "8");
-    assert.equal(mig?.status.allocatable["nvidia.com/mig-2g.10gb"], "3");
-    assert.equal(mig?.status.allocatable["nvidia.com/gpu"], undefined);
+    // Counted again from each MIG layout itself, not through nodeResourceList(): every slice of the
+    // layout is a device, and a node whose GPUs are all split offers no whole GPU.
+    const migNodes = stack().config.nodes.filter((spec) => spec.mig);
+    assert.ok(migNodes.length > 0, "the inventory has a MIG node");
+    for (const spec of migNodes) {
+      const node = nodes.find((candidate) => candidate.metadata.name === spec.name) as Node;
+      const slices: Record<string, number> = {};
+      const split = new Set<number>();
+      for (const group of spec.mig?.layout ?? []) {
+        for (const gpu of group.gpus) split.add(gpu);
+        for (const [slice, perGpu] of Object.entries(group.slices))
+          slices[slice] = (slices[slice] ?? 0) + perGpu * group.gpus.length;
+      }
+      for (const [slice, count] of Object.entries(slices))
+        assert.equal(
+          node.status.allocatable[`nvidia.com/mig-${slice}`],
+          String(count),
+          `${spec.name} ${slice}`,
+        );
+      if (split.size === spec.gpu?.count)
+        assert.equal(node.status.allocatable["nvidia.com/gpu"], undefined, `${spec.name} whole GPUs`);
+    }
   });
 
   test("RuntimeClass nvidia (k3s ships it; the sim creates it) admits GPU pods; a missing one is refused", async () => {
