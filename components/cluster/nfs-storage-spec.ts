@@ -33,6 +33,21 @@ const PROVISIONER_RESOURCES = {
   cpu: { request: "10m", limit: "200m" },
   memory: { request: "32Mi", limit: "128Mi" },
 };
+/**
+ * As little as the provisioner needs. It runs as root (`runAsUser: 0`, which Pod Security
+ * "restricted" refuses, as it refuses the inline `nfs` volume), so that on an export with
+ * `no_root_squash` it may create, archive and delete the claims' directories whoever owns the
+ * files in them. The NFS server, not the pod's capabilities, decides what root may do there (the
+ * NFS client asks the server), so every capability is dropped. It writes only below the export
+ * (PROVISIONER_ROOT) and logs to stderr, so its root filesystem is read-only. Upstream's chart
+ * sets no security context at all.
+ */
+const PROVISIONER_SECURITY = {
+  runAsUser: 0,
+  allowPrivilegeEscalation: false,
+  capabilities: { drop: ["ALL"] },
+  readOnlyRootFilesystem: true,
+};
 /** Where the provisioner mounts the export; its directory names are relative to it. */
 const PROVISIONER_ROOT = "/persistentvolumes";
 
@@ -102,7 +117,7 @@ export function nfsProvisionerDeployment(
                 { name: "NFS_PATH", value: storage.nfs.path },
               ],
               resources: containerResources(PROVISIONER_RESOURCES),
-              securityContext: { allowPrivilegeEscalation: false },
+              securityContext: PROVISIONER_SECURITY,
               volumeMounts: [root.mount],
             },
           ],

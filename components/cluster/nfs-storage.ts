@@ -44,8 +44,9 @@ export class NfsStorage extends pulumi.ComponentResource {
     const { config, hubNamespace } = args;
     const { storage } = config;
 
-    // The provisioner runs as root to create the claim directories on the export: that fails
-    // "restricted", so the namespace enforces baseline (no privilege, no host access).
+    // The provisioner runs as root (runAsUser 0) to manage the claim directories on the export and
+    // mounts it as an inline nfs volume: both fail "restricted" (nfs-storage-spec.ts,
+    // PROVISIONER_SECURITY), so the namespace enforces baseline (no privilege, no host access).
     const namespace = podSecurityNamespace(
       `${name}-namespace`,
       storage.provisionerNamespace,

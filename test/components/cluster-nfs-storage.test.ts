@@ -68,6 +68,21 @@ describe("NFS storage", () => {
     ]);
   });
 
+  test("the provisioner runs as root with no capability, no privilege escalation and a read-only root filesystem", () => {
+    const pod = podSpec(prod.get("Deployment", "nfs-subdir-external-provisioner"));
+    assert.deepEqual(pod.securityContext, { seccompProfile: { type: "RuntimeDefault" } });
+    assert.deepEqual(pod.containers[0].securityContext, {
+      runAsUser: 0,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ["ALL"] },
+      readOnlyRootFilesystem: true,
+    });
+    // It writes only to the export, mounted read-write.
+    assert.deepEqual(pod.containers[0].volumeMounts, [
+      { name: "nfs-client-root", mountPath: "/persistentvolumes" },
+    ]);
+  });
+
   test("the StorageClass: our provisioner, Retain, the directory kept, expandable, kept by destroy", () => {
     const storageClass = prod.get("StorageClass", "nfs-client");
     assert.equal(storageClass.provisioner, "k8s-sigs.io/nfs-subdir-external-provisioner");

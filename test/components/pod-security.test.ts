@@ -9,7 +9,7 @@ import { before, describe, test } from "node:test";
 import { hubSettings } from "../../components/jupyterhub/hub-settings";
 import { prodConfig } from "../helpers";
 import { type Level, podSecurityViolations } from "../support/pod-security";
-import { type Rendered, render } from "./render-helpers";
+import { podSpec, type Rendered, render } from "./render-helpers";
 
 let prod: Rendered;
 before(async () => {
@@ -61,6 +61,15 @@ describe("Pod Security", () => {
         `${workload.kind}/${workload.metadata.name} in ${workload.metadata.namespace} (${level})`,
       );
     }
+  });
+
+  test("the NFS provisioner would fail restricted only for its inline NFS volume and for running as root", () => {
+    const pod = podSpec(prod.get("Deployment", "nfs-subdir-external-provisioner"));
+    assert.deepEqual(podSecurityViolations(pod, "restricted"), [
+      'volume "nfs-client-root" of type nfs',
+      'container "nfs-client-provisioner": runAsNonRoot != true',
+      'container "nfs-client-provisioner": runAsUser=0',
+    ]);
   });
 
   test("a user pod as KubeSpawner assembles it from the hub settings passes restricted, whatever the image", () => {
