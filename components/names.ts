@@ -40,6 +40,8 @@ export const PORTS = {
   hub: 8081,
   proxyHttp: 8000,
   proxyApi: 8001,
+  /** configurable-http-proxy's Prometheus metrics (--metrics-port), open only to network.metricsScrapers. */
+  proxyMetrics: 8002,
   singleuser: 8888,
   postgres: 5432,
   schedulerHealth: 10259,

@@ -14,11 +14,6 @@ type Network = PlatformConfig["network"];
 const KUBERNETES_API_PORTS = [443, 6443] as const;
 /** What a notebook needs of public addresses (pip, conda, git over HTTPS, datasets). */
 const USER_PUBLIC_PORTS = [80, 443] as const;
-/**
- * Where configurable-http-proxy serves Prometheus metrics when started with `--metrics-port=8002`
- * (next to its 8000 and 8001); opened only to the stack's metrics scrapers.
- */
-export const PROXY_METRICS_PORT = 8002;
 /** CoreDNS's pods, as k3s and kubeadm label them: DNS goes to them only, not to all of kube-system. */
 const COREDNS_LABELS = { "k8s-app": "kube-dns" } as const;
 

@@ -18,7 +18,6 @@ import {
   exceptions,
   kubernetesApi,
   oauthProvider,
-  PROXY_METRICS_PORT,
   publicSources,
   scrapers,
   tcp,
@@ -135,7 +134,7 @@ export function networkPolicyRules(config: NetworkPolicyConfig): NetworkPolicyRu
       [
         { from: publicSources(config), ports: tcp(PORTS.proxyHttp) },
         { from: [labelled(ACCESS_LABELS.toProxyApi)], ports: tcp(PORTS.proxyApi) },
-        ...scrapers(network, PROXY_METRICS_PORT),
+        ...scrapers(network, PORTS.proxyMetrics),
       ],
       [
         { to: [component("hub")], ports: tcp(PORTS.hub) },
