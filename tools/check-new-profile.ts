@@ -16,7 +16,7 @@
  * have the fifth node too). The copy is a git repository whose one commit is the baseline (with
  * `--keep`, `git diff --cached` there shows the addition), with node_modules and .work/venv linked
  * to this clone's.
- * About 2.5 minutes on 2 cores (two runs of the tests); with `--sim` about 8.
+ * 2.5 to 5 minutes on 2 cores (the tests run twice); with `--sim` 7 to 8.
  */
 import { spawnSync } from "node:child_process";
 import {
