@@ -13,7 +13,9 @@ interface JsonSchema {
   readonly required?: readonly string[];
   readonly items?: JsonSchema;
   readonly anyOf?: readonly JsonSchema[];
+  readonly oneOf?: readonly JsonSchema[];
   readonly enum?: readonly unknown[];
+  readonly const?: unknown;
 }
 
 export interface FieldRow {
@@ -33,6 +35,40 @@ function objectOf(schema: JsonSchema): JsonSchema | undefined {
   return undefined;
 }
 
+/** The objects of a choice (zod's discriminated union: `oneOf` objects told apart by a `const` field). */
+function variantsOf(schema: JsonSchema): readonly JsonSchema[] {
+  const variants = (schema.oneOf ?? []).filter((option) => option.properties !== undefined);
+  return variants.length > 1 ? variants : [];
+}
+
+/**
+ * The fields of a choice's objects, once each: a field of several objects is one row (its allowed
+ * values merged for the discriminator), so `type` lists every choice and each field says which
+ * choice it belongs to in its description.
+ */
+function variantRows(variants: readonly JsonSchema[], prefix: string, parentRequired: boolean): FieldRow[] {
+  const rows = new Map<string, FieldRow>();
+  for (const variant of variants) {
+    for (const row of fieldRows(variant, prefix, parentRequired)) {
+      const seen = rows.get(row.field);
+      const property = variant.properties?.[row.field.slice(prefix.length)];
+      const allowed = property?.const !== undefined ? [property.const] : row.allowed;
+      if (!seen) {
+        rows.set(row.field, { ...row, ...(allowed ? { allowed } : {}) });
+        continue;
+      }
+      rows.set(row.field, {
+        ...seen,
+        required: seen.required && row.required,
+        description: seen.description || row.description,
+        ...(seen.default === undefined && row.default !== undefined ? { default: row.default } : {}),
+        ...(seen.allowed && allowed ? { allowed: [...new Set([...seen.allowed, ...allowed])] } : {}),
+      });
+    }
+  }
+  return [...rows.values()];
+}
+
 /** One row per field, depth first; an object gets a row of its own when it has a description. */
 export function fieldRows(schema: JsonSchema, prefix = "", parentRequired = true): FieldRow[] {
   const rows: FieldRow[] = [];
@@ -41,6 +77,7 @@ export function fieldRows(schema: JsonSchema, prefix = "", parentRequired = true
     const field = `${prefix}${name}`;
     const isRequired = parentRequired && required.has(name);
     const inner = objectOf(property);
+    const variants = variantsOf(property);
     const list = property.items?.properties !== undefined;
     if (!inner || property.description) {
       rows.push({
@@ -53,6 +90,7 @@ export function fieldRows(schema: JsonSchema, prefix = "", parentRequired = true
       });
     }
     if (inner) rows.push(...fieldRows(inner, `${field}${list ? "[]" : ""}.`, isRequired));
+    else if (variants.length > 0) rows.push(...variantRows(variants, `${field}.`, isRequired));
   }
   return rows;
 }
@@ -72,7 +110,7 @@ export function fieldTable(rows: readonly FieldRow[]): string {
         "",
         `\`${row.field}\``,
         row.required ? "yes" : "no",
-        `${row.description.replaceAll("|", "\\|").replaceAll("\n", " ")}${allowed}`,
+        `${row.description.replaceAll("|", "\\|").replaceAll("\n", " ")}${allowed}`.trim(),
         row.default === undefined ? "" : cell(row.default),
         row.examples.map(cell).join(", "),
         "",

@@ -24,7 +24,7 @@ import {
 import { runRules } from "./rules";
 import { type PlatformConfig, platformSchema, stackSectionsSchema } from "./schema/platform";
 import { type Profile, profileSchema } from "./schema/profile";
-import { knownKeysAt } from "./schema-keys";
+import { choiceAt, knownKeysAt } from "./schema-keys";
 import { type FieldPath, parseYamlSource, type SourceDocument } from "./source";
 
 export const PROJECT = "gpu-jupyterhub";
@@ -381,14 +381,21 @@ class Locator {
 
   fromZod(issue: z.core.$ZodIssue): ConfigIssue[] {
     if (issue.code === "unrecognized_keys") {
-      const known = knownKeysAt(platformSchema, issue.path as FieldPath);
+      // In a choice (`type: authentik`), the keys of the picked option; a key of another option says so.
+      const choice = choiceAt(platformSchema, issue.path as FieldPath, (issue as { input?: unknown }).input);
+      const known = choice?.keys ?? knownKeysAt(platformSchema, issue.path as FieldPath);
       return issue.keys.map((key) => {
-        const hint = closestMatch(key, known);
-        const advice = hint ? `did you mean "${hint}"?` : `valid keys: ${known.join(", ")}`;
+        const other = choice?.elsewhere.get(key);
+        const hint = other ? undefined : closestMatch(key, known);
+        const advice = other
+          ? `(a field of ${choice?.discriminator} ${other}); valid keys with ${choice?.discriminator} ${choice?.chosen}: ${known.join(", ")}`
+          : hint
+            ? `did you mean "${hint}"?`
+            : `valid keys: ${known.join(", ")}`;
         return this.at(
           [...(issue.path as FieldPath), key],
           "key",
-          `unknown key ${quote(key)}; ${advice}`,
+          `unknown key ${quote(key)}${other ? " " : "; "}${advice}`,
           "error",
         );
       });
@@ -429,9 +436,10 @@ const YAML_11_BOOLEANS = /^(yes|no|on|off|y|n)$/i;
 function describeZodIssue(issue: z.core.$ZodIssue): string {
   const input = (issue as { input?: unknown }).input;
   if (issue.code === "invalid_union" && "discriminator" in issue && issue.discriminator) {
-    const options = ((issue as { options?: unknown[] }).options ?? []).map((option) =>
-      JSON.stringify(option),
-    );
+    // An option whose discriminator has a default also matches a missing one (undefined): not a value to write.
+    const options = ((issue as { options?: unknown[] }).options ?? [])
+      .filter((option) => option !== undefined && option !== null)
+      .map((option) => JSON.stringify(option));
     const given = (input as Record<string, unknown> | undefined)?.[issue.discriminator as string];
     return `must be one of ${options.join(", ")}, got ${given === undefined ? "nothing" : quote(given)}`;
   }

@@ -51,3 +51,63 @@ function objectKeys(schema: AnySchema): string[] {
     return def.type === "object" ? Object.keys(def.shape as object) : [];
   });
 }
+
+/** A choice (zod's discriminated union) at a path, and the option its input picks. */
+export interface ChoiceAt {
+  readonly discriminator: string;
+  /** The picked option's value of the discriminator ("authentik"). */
+  readonly chosen: string;
+  /** The keys the picked option accepts. */
+  readonly keys: string[];
+  /** Keys only other options accept, with the value that picks the first of them ("tokenUrl" → "oidc"). */
+  readonly elsewhere: ReadonlyMap<string, string>;
+}
+
+/** The choice at `path` when the schema there is a discriminated union and `input` picks one option. */
+export function choiceAt(schema: AnySchema, path: FieldPath, input: unknown): ChoiceAt | undefined {
+  let candidates: AnySchema[] = [schema];
+  for (const segment of path)
+    candidates = candidates.flatMap((candidate) => childSchemas(candidate, segment));
+  if (typeof input !== "object" || input === null) return undefined;
+  for (const candidate of candidates.flatMap(unwrapToUnion)) {
+    const def = candidate._zod.def as unknown as { discriminator?: string; options: AnySchema[] };
+    if (!def.discriminator) continue;
+    const discriminator = def.discriminator;
+    const given = (input as Record<string, unknown>)[discriminator];
+    const valuesOf = (option: AnySchema) =>
+      (option._zod as unknown as { propValues?: Record<string, Set<unknown>> }).propValues?.[discriminator];
+    const picked = def.options.find((option) => valuesOf(option)?.has(given));
+    if (!picked) return undefined;
+    const keys = objectKeys(picked);
+    const elsewhere = new Map<string, string>();
+    for (const option of def.options) {
+      if (option === picked) continue;
+      const value = [...(valuesOf(option) ?? [])].find((v) => typeof v === "string");
+      for (const key of objectKeys(option))
+        if (!keys.includes(key) && !elsewhere.has(key) && value) elsewhere.set(key, value as string);
+    }
+    const chosen = [...(valuesOf(picked) ?? [])].find((v) => typeof v === "string");
+    return { discriminator, chosen: String(chosen), keys, elsewhere };
+  }
+  return undefined;
+}
+
+/** The union under wrappers (optional, default, pipe's input side), if the schema is one. */
+function unwrapToUnion(schema: AnySchema): AnySchema[] {
+  const def = schema._zod.def as unknown as Record<string, unknown>;
+  switch (def.type) {
+    case "optional":
+    case "nullable":
+    case "default":
+    case "prefault":
+    case "readonly":
+    case "nonoptional":
+      return unwrapToUnion(def.innerType as AnySchema);
+    case "pipe":
+      return unwrapToUnion(def.in as AnySchema);
+    case "union":
+      return [schema];
+    default:
+      return [];
+  }
+}

@@ -19,6 +19,7 @@ HERE = Path(os.path.abspath(__file__)).parent  # not resolve(): ConfigMap files 
 sys.path.insert(0, str(HERE))
 
 from hub_settings import load_settings  # noqa: E402
+from identity import pin_to_subject  # noqa: E402
 from profile_access import check_spawn_request, user_access, visible_profiles  # noqa: E402
 
 c = get_config()  # noqa: F821 (traitlets provides it)
@@ -61,11 +62,12 @@ c.JupyterHub.tornado_settings = {"slow_spawn_timeout": 10}
 c.ConfigurableHTTPProxy.should_start = False  # CHP runs in its own Deployment
 c.ConfigurableHTTPProxy.api_url = settings["proxy"]["api_url"]
 
-# --- sign-in: Authentik over OAuth2; the groups claim decides who may sign in and who is admin ---
+# --- sign-in: the identity provider over OAuth2/OIDC; the groups claim decides who may sign in and
+# who is admin; each username stays bound to the subject that first used it (identity.py) ---
 # JUPYTERHUB_TEST_AUTHENTICATOR (module.Class) lets the tests stand in for Authentik; never set in production.
 c.JupyterHub.authenticator_class = os.environ.get("JUPYTERHUB_TEST_AUTHENTICATOR") or "generic-oauth"
 oauth = c.GenericOAuthenticator
-oauth.login_service = "Authentik"
+oauth.login_service = auth["login_service"]
 oauth.client_id = auth["client_id"]
 oauth.authorize_url = auth["authorize_url"]
 oauth.token_url = auth["token_url"]
@@ -77,8 +79,9 @@ oauth.manage_groups = True
 oauth.auth_state_groups_key = auth["auth_state_groups_key"]
 oauth.allowed_groups = set(auth["allowed_groups"])
 oauth.admin_groups = set(ADMIN_GROUPS)
-if auth["logout_redirect_url"]:
+if auth["logout_redirect_url"]:  # the provider's end-session URL: logging out ends its session too
     oauth.logout_redirect_url = auth["logout_redirect_url"]
+c.Authenticator.post_auth_hook = pin_to_subject(auth["subject_claim"], auth["login_service"])
 c.Authenticator.admin_users = set(hub["admin_users"])
 c.Authenticator.enable_auth_state = True
 

@@ -148,14 +148,23 @@ export const hubSettingsSchema = z.strictObject({
     z.strictObject({ type: z.literal("external") }),
   ]),
   auth: z.strictObject({
+    login_service: z.string().describe('The provider\'s name on the login button ("Sign in with …").'),
     client_id: z.string(),
     authorize_url: z.string(),
     token_url: z.string(),
     userdata_url: z.string(),
     callback_url: z.string(),
-    logout_redirect_url: z.string().nullable(),
+    logout_redirect_url: z
+      .string()
+      .nullable()
+      .describe("The provider's end-session URL: logging out of the hub ends the provider's session too."),
     scope: z.array(z.string()),
     username_claim: z.string(),
+    subject_claim: z
+      .string()
+      .describe(
+        "The immutable claim a username stays bound to (auth state `oauth_user`), whatever username_claim is.",
+      ),
     auth_state_groups_key: z.string(),
     allowed_groups: z.array(z.string()),
     admin_groups: z.array(z.string()),

@@ -14,6 +14,10 @@ import { profileSettings } from "./profile-settings";
 export type { HubSettings } from "./hub-settings-schema";
 
 export const HUB_CONFIG_DIR = "/usr/local/etc/jupyterhub";
+/** OpenID Connect's immutable user id: each hub username stays bound to the one that first used it. */
+const SUBJECT_CLAIM = "sub";
+/** Where OAuthenticator keeps the userinfo in a user's auth state (its `user_auth_state_key`). */
+const USER_AUTH_STATE_KEY = "oauth_user";
 export const SETTINGS_FILE = "settings.json";
 
 function defaultProfile(config: PlatformConfig) {
@@ -137,6 +141,7 @@ function unchecked(config: PlatformConfig): HubSettings {
           }
         : { type: "external" },
     auth: {
+      login_service: oauth.loginService,
       client_id: oauth.clientId,
       authorize_url: oauth.authorizeUrl,
       token_url: oauth.tokenUrl,
@@ -145,7 +150,8 @@ function unchecked(config: PlatformConfig): HubSettings {
       logout_redirect_url: oauth.logoutUrl ?? null,
       scope: oauth.scopes,
       username_claim: oauth.usernameClaim,
-      auth_state_groups_key: `oauth_user.${oauth.groupsClaim}`,
+      subject_claim: SUBJECT_CLAIM,
+      auth_state_groups_key: `${USER_AUTH_STATE_KEY}.${oauth.groupsClaim}`,
       allowed_groups: groups.allowed,
       admin_groups: groups.admin,
       gpu_groups: groups.gpu,

@@ -31,7 +31,8 @@ const KUBERNETES_API_PORTS: readonly number[] = [443, 6443];
 /** A host name that only resolves inside the cluster or the pod. */
 const IN_CLUSTER_NAME = /(^|\.)(localhost|svc|cluster\.local)$/;
 
-type OauthUrlField = "tokenUrl" | "userdataUrl";
+/** Where the hub's provider URLs are written: each on its own (oidc), or Authentik's base URL. */
+type OauthUrlField = "tokenUrl" | "userdataUrl" | "url";
 
 interface ProviderHost {
   readonly field: OauthUrlField;
@@ -46,8 +47,9 @@ interface ProviderHost {
 function providerHosts(config: PlatformConfig): ProviderHost[] {
   const seen = new Set<string>();
   const hosts: ProviderHost[] = [];
-  for (const field of ["tokenUrl", "userdataUrl"] as const) {
-    const url = new URL(config.auth.oauth[field]);
+  for (const endpoint of ["tokenUrl", "userdataUrl"] as const) {
+    const url = new URL(config.auth.oauth[endpoint]);
+    const field = config.auth.oauth.type === "authentik" ? "url" : endpoint;
     const host = url.hostname;
     const port = urlPort(url);
     if (seen.has(`${host}:${port}`)) continue;

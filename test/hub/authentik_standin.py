@@ -20,6 +20,12 @@ USERS: dict[str, list[str]] = {
     "admin": ["jupyter_admin"],
     "nobody": [],
 }
+# Other Authentik accounts whose names collide with one above (sign in with the key): preferred_username
+# and sub as Authentik would send them. JupyterHub lowercases names, so both arrive as "student".
+COLLIDING: dict[str, dict[str, str]] = {
+    "Student": {"preferred_username": "Student", "sub": "sub-another-account"},  # differs only in case
+    "student-recreated": {"preferred_username": "student", "sub": "sub-recreated"},  # deleted, then made anew
+}
 
 
 class AuthentikStandIn(GenericOAuthenticator):
@@ -27,17 +33,18 @@ class AuthentikStandIn(GenericOAuthenticator):
         return {"username": (data or {}).get("username", "")}
 
     async def get_token_info(self, handler: Any, params: dict) -> dict:
-        if params["username"] not in USERS:
+        if params["username"] not in USERS and params["username"] not in COLLIDING:
             raise web.HTTPError(403, "unknown user")
         # Shaped like Authentik's token response; the access token names the user for token_to_user.
         return {"access_token": params["username"], "token_type": "Bearer", "scope": " ".join(self.scope)}
 
     async def token_to_user(self, token_info: dict) -> dict:
         name = token_info["access_token"]
+        account = COLLIDING.get(name, {"preferred_username": name, "sub": f"sub-{name}"})
         # Authentik's userinfo with the scopes openid, profile, email and groups
         return {
-            "sub": f"sub-{name}",
-            "preferred_username": name,
+            "sub": account["sub"],
+            "preferred_username": account["preferred_username"],
             "email": f"{name}@example.org",
-            "groups": USERS[name],
+            "groups": USERS.get(account["preferred_username"].lower(), []),
         }

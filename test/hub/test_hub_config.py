@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import re
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import hub_settings
 import pytest
 from conftest import CONFIG_FILE, USERS, load_hub_config, make_user
+from identity import SignInRefused, pin_to_subject
 from kubespawner import KubeSpawner
 from oauthenticator.generic import GenericOAuthenticator
 from profile_access import SpawnRefused
@@ -419,7 +422,13 @@ class TestAuthenticator:
         assert oauth.auth_state_groups_key == "oauth_user.groups"
         assert oauth.allowed_groups == {"cps-students", "cpsHPCAccess", "jupyter_admin"}
         assert oauth.admin_groups == {"jupyter_admin"}
-        assert "logout_redirect_url" not in oauth  # null in the prod settings
+        assert oauth.login_service == "Authentik"
+        # logging out ends the Authentik session too (shared lab PCs)
+        assert (
+            oauth.logout_redirect_url
+            == "https://auth.cps.unileoben.ac.at/application/o/jupyterhub/end-session/"
+        )
+        assert callable(hub_config.Authenticator.post_auth_hook)  # identity.pin_to_subject
         assert "client_secret" not in oauth  # OAUTH_CLIENT_SECRET, read natively
         assert hub_config.Authenticator.enable_auth_state is True
 
@@ -435,6 +444,37 @@ class TestAuthenticator:
             JUPYTERHUB_TEST_AUTHENTICATOR="authentik_standin.AuthentikStandIn",
         )
         assert config.JupyterHub.authenticator_class == "authentik_standin.AuthentikStandIn"
+
+
+class TestSubjectPin:
+    """identity.pin_to_subject, JupyterHub's post_auth_hook: a name stays bound to the first `sub` it saw."""
+
+    def sign_in(
+        self, stored: dict[str, Any] | None, userinfo: dict[str, Any], known: bool = True
+    ) -> dict[str, Any]:
+        async def get_auth_state() -> dict[str, Any] | None:
+            return stored
+
+        user = SimpleNamespace(get_auth_state=get_auth_state)
+        handler = SimpleNamespace(find_user=lambda name: user if known else None)
+        authenticator = SimpleNamespace(user_auth_state_key="oauth_user", log=logging.getLogger("test"))
+        authentication = {"name": "alice", "auth_state": {"oauth_user": userinfo}}
+        return asyncio.run(pin_to_subject("sub", "Authentik")(authenticator, handler, authentication))
+
+    def test_a_new_name_and_the_same_subject_again_sign_in(self) -> None:
+        assert self.sign_in(None, {"sub": "s1"}, known=False)["name"] == "alice"
+        assert self.sign_in(None, {"sub": "s1"})["name"] == "alice"  # a user with no auth state yet
+        assert self.sign_in({"oauth_user": {"sub": "s1"}}, {"sub": "s1"})["name"] == "alice"
+
+    def test_another_subject_for_a_bound_name_is_refused(self) -> None:
+        with pytest.raises(SignInRefused) as refused:
+            self.sign_in({"oauth_user": {"sub": "s1"}}, {"sub": "s2"})
+        assert refused.value.status_code == 403
+        assert refused.value.message.startswith("The name alice belongs to another Authentik account")
+
+    def test_a_userinfo_without_subject_is_refused(self) -> None:
+        with pytest.raises(SignInRefused, match="Authentik sent no 'sub' for alice"):
+            self.sign_in(None, {"preferred_username": "alice"}, known=False)
 
 
 class TestCullers:

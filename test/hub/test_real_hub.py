@@ -189,13 +189,16 @@ def stop(process: subprocess.Popen) -> None:
     process.wait(timeout=5)
 
 
-def login(hub: RunningHub, name: str) -> tuple[requests.Session, requests.Response]:
+def login(
+    hub: RunningHub, name: str, headers: dict[str, str] | None = None
+) -> tuple[requests.Session, requests.Response]:
     session = requests.Session()
     session.get(f"{hub.url}/hub/login", timeout=10)  # sets the _xsrf cookie
     response = session.post(
         f"{hub.url}/hub/login",
         allow_redirects=False,
         timeout=10,
+        headers=headers,
         data={"username": name, "password": "any", "_xsrf": session.cookies["_xsrf"]},
     )
     return session, response
@@ -337,6 +340,28 @@ def test_an_admins_custom_image_is_validated(hub: RunningHub) -> None:
         response.json()["message"]
         == "Option 'gpus' of profile 'custom-image' must be one of 0, 1, 2, not '4'."
     )
+
+
+def test_logging_out_of_the_hub_ends_the_authentik_session_too(hub: RunningHub) -> None:
+    student = signed_in(hub, "student")
+    response = student.get(f"{hub.url}/hub/logout", allow_redirects=False, timeout=10)
+    assert response.status_code == 302
+    # Authentik's end-session URL for the application named in Pulumi.prod.yaml (auth.oauth.application)
+    assert response.headers["Location"] == "https://auth.cps.unileoben.ac.at/application/o/jupyterhub/end-session/"
+    assert student.get(f"{hub.url}/hub/api/user", timeout=10).status_code == 403  # and the hub's session is gone
+
+
+@pytest.mark.parametrize("account", ["Student", "student-recreated"])
+def test_a_name_stays_bound_to_the_authentik_account_that_first_used_it(hub: RunningHub, account: str) -> None:
+    signed_in(hub, "student")  # Authentik's "student" (sub-student) has signed in: the name is bound to it
+    # Another account whose name is "student" once lowercased. Not as a form submission, so the hub
+    # answers with its error page, as it does for Authentik's OAuth callback.
+    _, response = login(hub, account, headers={"Sec-Fetch-Mode": "cors"})
+    assert response.status_code == 403
+    assert "The name student belongs to another Authentik account" in response.text
+    assert re.search(rf"Refused sign-in as student: sub sub-\S+ is not sub-student\b", hub.log())
+    me = signed_in(hub, "student").get(f"{hub.url}/hub/api/user", timeout=10).json()
+    assert (me["name"], me["groups"]) == ("student", ["cps-students"])  # the owner still signs in
 
 
 def test_the_hub_registered_with_the_proxy_using_the_token_from_the_environment(hub: RunningHub) -> None:
