@@ -1,16 +1,30 @@
-/** The packing arithmetic of the capacity planner: MIG slices, full GPUs, mixed scenarios, the quota. */
+/**
+ * The packing arithmetic of the capacity planner: MIG slices, full GPUs, mixed scenarios, the quota.
+ * Rules are shown on the tests' own stack (test/fixtures/base); the seed's figures on the seed's copy
+ * (test/fixtures/seed), never on prod, which may grow (docs/profiles.md, "What the tests know about prod").
+ */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { fitCount } from "../../capacity/demand";
 import { profileCapacities, profileCapacity, runScenario } from "../../capacity/plan";
 import type { PlatformConfig } from "../../config/schema/platform";
-import { editableProdConfig, prodConfig } from "../helpers";
+import { baseConfig } from "../config/base";
+import { editableProdConfig, prodConfig, seedConfig } from "../helpers";
 
+/** The seed's class of 150 (docs/capacity.md). */
 const SEED_SCENARIO = {
   "cpu-default": 100,
   "mig-1g-5gb": 30,
   "gpu-pytorch-single": 15,
   "gpu-pytorch-dual": 5,
+};
+
+/** A class on the tests' own stack: one user of each kind more than its nodes hold. */
+const BASE_SCENARIO = {
+  "cpu-default": 100,
+  "mig-1g-5gb": 30,
+  "gpu-single": 15,
+  "gpu-dual": 5,
 };
 
 function profile(config: PlatformConfig, slug: string) {
@@ -32,19 +46,21 @@ describe("capacity planner", () => {
     });
   });
 
-  test("full GPUs: 2 per node on the three nodes not in MIG mode", () => {
-    const single = profileCapacity(prodConfig(), profile(prodConfig(), "gpu-pytorch-single"));
+  test("full GPUs: 2 per node on the three nodes not in MIG mode (the seed's 6 single, 3 dual)", () => {
+    const seed = seedConfig();
+    const single = profileCapacity(seed, profile(seed, "gpu-pytorch-single"));
     assert.deepEqual(single.perNode, { "k3s-wk-gpu2": 2, "k3s-wk-gpu3": 2, "k3s-wk-gpu4": 2 });
     assert.equal(single.users, 6);
     assert.equal(single.limit, "nvidia.com/gpu");
-    assert.equal(profileCapacity(prodConfig(), profile(prodConfig(), "gpu-pytorch-dual")).users, 3);
+    assert.equal(profileCapacity(seed, profile(seed, "gpu-pytorch-dual")).users, 3);
   });
 
-  test("MIG slices: only the MIG node, one user per slice of the layout", () => {
-    const small = profileCapacity(prodConfig(), profile(prodConfig(), "mig-1g-5gb"));
+  test("MIG slices: only the MIG node, one user per slice of the layout (the seed's 8 and 3)", () => {
+    const seed = seedConfig();
+    const small = profileCapacity(seed, profile(seed, "mig-1g-5gb"));
     assert.deepEqual(small.perNode, { "k3s-wk-gpu1": 8 });
     assert.equal(small.limit, "nvidia.com/mig-1g.5gb");
-    assert.equal(profileCapacity(prodConfig(), profile(prodConfig(), "mig-2g-10gb")).users, 3);
+    assert.equal(profileCapacity(seed, profile(seed, "mig-2g-10gb")).users, 3);
   });
 
   test("CPU or memory binds when they run out before the GPU slices", () => {
@@ -57,18 +73,21 @@ describe("capacity planner", () => {
   });
 
   test("the namespace quota caps a profile and says so", () => {
-    const cpu = profileCapacity(prodConfig(), profile(prodConfig(), "cpu-default"));
-    assert.equal(cpu.byNodes, 512);
+    // The tests' stack: three 64-core, 256Gi nodes hold 3 x 128 CPU users; its quota, 200 home claims.
+    const base = baseConfig();
+    const cpu = profileCapacity(base, profile(base, "cpu-default"));
+    assert.equal(cpu.byNodes, 384);
     assert.equal(cpu.users, 200);
     assert.equal(cpu.limit, "quota: persistentvolumeclaims");
-    const withOverhead = profileCapacity(prodConfig(), profile(prodConfig(), "cpu-default"), {
+    const withOverhead = profileCapacity(base, profile(base, "cpu-default"), {
       quota: { persistentvolumeclaims: 2 },
     });
     assert.equal(withOverhead.users, 198);
-    const config = editableProdConfig();
-    (config.quota as { gpus: number }).gpus = 4;
-    const capped = profileCapacity(config, profile(config, "gpu-pytorch-single"));
-    assert.deepEqual([capped.users, capped.limit], [4, "quota: nvidia.com/gpu"]);
+    // Its two full-GPU nodes hold 4 single-GPU users; a quota of 3 GPUs stops the fourth.
+    const config = structuredClone(base) as PlatformConfig;
+    (config.quota as { gpus: number }).gpus = 3;
+    const capped = profileCapacity(config, profile(config, "gpu-single"));
+    assert.deepEqual([capped.byNodes, capped.users, capped.limit], [4, 3, "quota: nvidia.com/gpu"]);
   });
 
   test("a capacity row for every profile, in page order", () => {
@@ -79,7 +98,7 @@ describe("capacity planner", () => {
   });
 
   test("the seed's class scenario, scarcest first: 111 start, 39 wait", () => {
-    const result = runScenario(prodConfig(), SEED_SCENARIO);
+    const result = runScenario(seedConfig(), SEED_SCENARIO);
     assert.deepEqual(
       result.rows.map((row) => [row.slug, row.started, row.waiting]),
       [
@@ -95,32 +114,34 @@ describe("capacity planner", () => {
   test("in the order listed, CPU users packed onto one node strand that node's MIG slices or GPUs", () => {
     // All nodes tie for the first CPU user; the planner takes the first node (the MIG node), the real
     // scheduler a random one: then a full-GPU node loses a GPU instead (docs/capacity.md).
-    const result = runScenario(prodConfig(), SEED_SCENARIO, undefined, "listed");
+    // The tests' stack: node-mig is listed first; 100 CPU users take 50 of its 64 cores, which leaves
+    // cores for 4 of its 8 MIG users; the single-GPU users fill both full-GPU nodes, no dual user fits.
+    const result = runScenario(baseConfig(), BASE_SCENARIO, undefined, "listed");
     assert.deepEqual(
       result.rows.map((row) => [row.slug, row.started, row.limit ?? ""]),
       [
         ["cpu-default", 100, ""],
         ["mig-1g-5gb", 4, "cpu"],
-        ["gpu-pytorch-single", 6, "nvidia.com/gpu"],
-        ["gpu-pytorch-dual", 0, "nvidia.com/gpu"],
+        ["gpu-single", 4, "nvidia.com/gpu"],
+        ["gpu-dual", 0, "nvidia.com/gpu"],
       ],
     );
-    assert.equal(result.placement["k3s-wk-gpu1"]?.["cpu-default"], 100);
+    assert.equal(result.placement["node-mig"]?.["cpu-default"], 100);
   });
 
   test("packing keeps a node with two free GPUs for a dual-GPU user after single-GPU users", () => {
-    const result = runScenario(
-      prodConfig(),
-      { "gpu-pytorch-single": 4, "gpu-pytorch-dual": 1 },
-      undefined,
-      "listed",
-    );
+    // The tests' stack has two full-GPU nodes: spreading the two single-GPU users would leave no
+    // node with two free GPUs; packing puts both on one node.
+    const result = runScenario(baseConfig(), { "gpu-single": 2, "gpu-dual": 1 }, undefined, "listed");
     assert.deepEqual(
       result.rows.map((row) => row.started),
-      [4, 1],
+      [2, 1],
     );
-    const singlesPerNode = Object.values(result.placement).map((users) => users["gpu-pytorch-single"] ?? 0);
-    assert.deepEqual(singlesPerNode.sort(), [0, 0, 2, 2]);
+    assert.deepEqual(result.placement, {
+      "node-mig": {},
+      "node-gpu-a": { "gpu-single": 2 },
+      "node-gpu-b": { "gpu-dual": 1 },
+    });
   });
 
   test("a scenario that the quota stops reports the quota", () => {
