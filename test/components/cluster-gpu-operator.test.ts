@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import { parse } from "yaml";
+import { isMigCapable, MIG_CONFIG_LABEL, MIG_DISABLED, migLayoutName } from "../../config/placement";
 import type { PlatformConfig } from "../../config/schema/platform";
 import type { CollectedResource } from "../../render/collect";
 import { editableProdConfig, prodConfig } from "../helpers";
@@ -80,12 +81,14 @@ describe("GPU Operator", () => {
   });
 
   test("node labels: k3s-wk-gpu1 gets its MIG layout, the others whole GPUs; retained on delete, forced", () => {
-    assert.deepEqual(labelsByNode(prod), {
-      "k3s-wk-gpu1": { "nvidia.com/mig.config": "cps-1g5x8-2g10x3" },
-      "k3s-wk-gpu2": { "nvidia.com/mig.config": "all-disabled" },
-      "k3s-wk-gpu3": { "nvidia.com/mig.config": "all-disabled" },
-      "k3s-wk-gpu4": { "nvidia.com/mig.config": "all-disabled" },
-    });
+    const labels = labelsByNode(prod);
+    // The seed's nodes (docs/profiles.md, "What the tests know about prod").
+    assert.deepEqual(labels["k3s-wk-gpu1"], { "nvidia.com/mig.config": "cps-1g5x8-2g10x3" });
+    for (const name of ["k3s-wk-gpu2", "k3s-wk-gpu3", "k3s-wk-gpu4"])
+      assert.deepEqual(labels[name], { "nvidia.com/mig.config": "all-disabled" }, name);
+    // Every MIG-capable node of the inventory: its layout's name in MIG mode, all-disabled otherwise.
+    for (const node of prodConfig().nodes.filter(isMigCapable))
+      assert.equal(labels[node.name]?.[MIG_CONFIG_LABEL], migLayoutName(node) ?? MIG_DISABLED, node.name);
     for (const patch of nodePatches(prod)) {
       assert.equal(patch.inputs.kind, "Node");
       assert.equal(patch.options.retainOnDelete, true, patch.name);
