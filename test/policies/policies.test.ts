@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { hubSettings } from "../../components/jupyterhub/hub-settings";
+import type { PlatformConfig } from "../../config/schema/platform";
 import { TYPES } from "../../policies/lib/workloads";
 import { POLICIES } from "../../policies/policies";
 import { forbidPrivilegedOutsideGpuOperator } from "../../policies/rules/forbidPrivilegedOutsideGpuOperator";
@@ -15,6 +16,7 @@ import { restrictExposedServices } from "../../policies/rules/restrictExposedSer
 import { restrictGpusToGpuProfiles } from "../../policies/rules/restrictGpusToGpuProfiles";
 import { retainUserData } from "../../policies/rules/retainUserData";
 import { collectPlatform } from "../../render/collect";
+import { baseConfig } from "../config/base";
 import { prodConfig } from "../helpers";
 import { type FakeResource, fromCollected, resourceViolations, stackViolations } from "./support";
 
@@ -36,8 +38,11 @@ const GOOD_CONTAINER = {
   resources: { limits: { cpu: "1", memory: "1Gi" } },
 };
 
-function hubConfigMap(edit: (settings: Json) => void = () => {}): FakeResource {
-  const settings = JSON.parse(JSON.stringify(hubSettings(prodConfig())));
+function hubConfigMap(
+  edit: (settings: Json) => void = () => {},
+  config: PlatformConfig = prodConfig(),
+): FakeResource {
+  const settings = JSON.parse(JSON.stringify(hubSettings(config)));
   edit(settings);
   return {
     type: TYPES.configMap,
@@ -96,16 +101,15 @@ describe("policies, each fed a passing and a failing object", () => {
   });
 
   test("the GPU runtime class is the one the hub settings name, not a fixed name", async () => {
+    // The tests' own profiles (test/fixtures/base): each GPU and MIG profile, and each GPU choice of
+    // the custom image, still names the old class.
     const otherRuntime = hubConfigMap((settings) => {
       settings.gpu.runtime_class_name = "nvidia-cdi";
-    });
+    }, baseConfig());
     assert.deepEqual(await resourceViolations(restrictGpusToGpuProfiles, otherRuntime), [
-      'profile "gpu-pytorch-single" requests nvidia.com/gpu without runtimeClassName nvidia-cdi',
-      'profile "gpu-tensorflow-single" requests nvidia.com/gpu without runtimeClassName nvidia-cdi',
-      'profile "gpu-pytorch-dual" requests nvidia.com/gpu without runtimeClassName nvidia-cdi',
-      'profile "gpu-tensorflow-dual" requests nvidia.com/gpu without runtimeClassName nvidia-cdi',
+      'profile "gpu-single" requests nvidia.com/gpu without runtimeClassName nvidia-cdi',
+      'profile "gpu-dual" requests nvidia.com/gpu without runtimeClassName nvidia-cdi',
       'profile "mig-1g-5gb" requests nvidia.com/mig-1g.5gb without runtimeClassName nvidia-cdi',
-      'profile "mig-2g-10gb" requests nvidia.com/mig-2g.10gb without runtimeClassName nvidia-cdi',
       'profile "custom-image (1 GPU)" requests nvidia.com/gpu without runtimeClassName nvidia-cdi',
       'profile "custom-image (2 GPUs)" requests nvidia.com/gpu without runtimeClassName nvidia-cdi',
     ]);
