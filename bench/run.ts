@@ -6,11 +6,11 @@ import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { PROJECT_ROOT } from "../cli/command";
+import { table } from "../cli/summary";
 import { loadPlatformConfig, loadPlatformConfigFromText } from "../config/load";
 import { collectPlatform } from "../render/collect";
 import { renderFiles } from "../render/manifests";
-import { PROJECT_ROOT } from "../tools/cli";
-import { table } from "../tools/summary";
 import { generatedProfiles, generatedStack } from "./generate";
 import { medianMs, medianMsAsync, verdict } from "./timing";
 

@@ -5,7 +5,7 @@
  * next sim:up of the same name starts afresh.
  */
 import { existsSync, readdirSync } from "node:fs";
-import { parseCommandLine, runCommand } from "../tools/cli";
+import { parseCommandLine, runCommand } from "../cli/command";
 import { SIM_STATE_ROOT, stopCluster } from "./cluster";
 
 const USAGE = "usage: npm run sim:down -- [--name NAME | --all]";

@@ -7,8 +7,8 @@
  */
 import { writeFileSync } from "node:fs";
 import path from "node:path";
+import { fail, parseCommandLine, runCommand } from "../cli/command";
 import { runEngineProof } from "../engine/proof";
-import { fail, parseCommandLine, runCommand } from "../tools/cli";
 import { startCluster, stopCluster } from "./cluster";
 import { simConfig } from "./stack";
 

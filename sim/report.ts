@@ -1,6 +1,6 @@
 /** The short report `npm run sim` prints: objects, workloads, nodes and their GPUs, timings. */
 import path from "node:path";
-import { table } from "../tools/summary";
+import { table } from "../cli/summary";
 import type { SimCluster } from "./cluster";
 import type { DeployReport } from "./deploy";
 import { type EngineDeployReport, engineVersions, stepLine } from "./engine-deploy";

@@ -7,7 +7,7 @@
  * applies the rendered manifests with server-side apply instead (faster, no engine). Exits 1 when
  * a step fails.
  */
-import { fail, parseCommandLine, runCommand } from "../tools/cli";
+import { fail, parseCommandLine, runCommand } from "../cli/command";
 import { startCluster, stopCluster } from "./cluster";
 import { deployStack } from "./deploy";
 import { deployWithEngine } from "./engine-deploy";

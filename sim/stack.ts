@@ -8,7 +8,7 @@
 import path from "node:path";
 import { loadPlatformConfig } from "../config/load";
 import type { PlatformConfig } from "../config/schema/platform";
-import { renderToDirectory } from "../tools/render";
+import { renderToDirectory } from "../render/directory";
 import { PROJECT_ROOT } from "./cluster";
 
 export const SIM_NFS_SERVER = "127.0.0.1";

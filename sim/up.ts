@@ -6,7 +6,7 @@
  * the admin kubeconfig in .work/sim/<name>/ (name defaults to the stack's). Nothing of the stack
  * is applied (npm run sim does that). Stop it with npm run sim:down.
  */
-import { fail, parseCommandLine, runCommand } from "../tools/cli";
+import { fail, parseCommandLine, runCommand } from "../cli/command";
 import { startCluster } from "./cluster";
 import { nodeTable } from "./report";
 import { simConfig } from "./stack";

@@ -3,6 +3,14 @@
  * How many users of each profile fit at once, and how a class scenario plays out.
  * npm run capacity -- --diff REF [--json|--markdown]: the same figures at a git ref and now.
  */
+
+import {
+  CurrentConfigError,
+  capacityDiff,
+  capacityDiffJson,
+  capacityDiffMarkdown,
+  capacityDiffText,
+} from "../capacity/diff-report";
 import { namespaceOverhead } from "../capacity/overhead";
 import {
   type ProfileCapacity,
@@ -11,20 +19,13 @@ import {
   type ScenarioOrder,
   type ScenarioResult,
 } from "../capacity/plan";
+import { fail, loadOrExit, PROJECT_ROOT, parseCommandLine, runCommand } from "../cli/command";
+import { RefError } from "../cli/git-ref";
+import { table } from "../cli/summary";
 import { formatBytes, formatCores } from "../config/quantity";
 import type { PlatformConfig } from "../config/schema/platform";
 import { collectPlatform } from "../render/collect";
 import { renderFiles } from "../render/manifests";
-import {
-  CurrentConfigError,
-  capacityDiff,
-  capacityDiffJson,
-  capacityDiffMarkdown,
-  capacityDiffText,
-} from "./capacity-diff";
-import { fail, loadOrExit, PROJECT_ROOT, parseCommandLine, runCommand } from "./cli";
-import { RefError } from "./git-ref";
-import { table } from "./summary";
 
 const USAGE = [
   "usage: npm run capacity -- [--stack NAME] [--profiles DIR] [--scenario slug=N,slug=N] [--order scarcest|listed] [--json]",
@@ -69,7 +70,7 @@ async function runDiff(
   }
 }
 
-export function parseScenario(text: string, config: PlatformConfig): Record<string, number> {
+function parseScenario(text: string, config: PlatformConfig): Record<string, number> {
   const counts: Record<string, number> = {};
   const slugs = config.profiles.map((profile) => profile.slug);
   for (const part of text.split(",").filter(Boolean)) {

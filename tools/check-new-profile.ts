@@ -32,13 +32,13 @@ import {
 import os from "node:os";
 import path from "node:path";
 import { isSeq, parseDocument } from "yaml";
-import { fail, PROJECT_ROOT, parseCommandLine, runCommand } from "./cli";
+import { fail, PROJECT_ROOT, parseCommandLine, runCommand } from "../cli/command";
 
 const USAGE = "usage: node --import tsx tools/check-new-profile.ts [--ref REF] [--sim] [--keep]";
 
 /** A profile no test knows about: a smaller one-GPU PyTorch profile for a course. */
-export const NEW_PROFILE_FILE = "config/profiles/25-gpu-pytorch-course.yaml";
-export const NEW_PROFILE = `# yaml-language-server: $schema=../../schema/profile.schema.json
+const NEW_PROFILE_FILE = "config/profiles/25-gpu-pytorch-course.yaml";
+const NEW_PROFILE = `# yaml-language-server: $schema=../../schema/profile.schema.json
 # Added by tools/check-new-profile.ts: a valid profile that no test may know about.
 slug: gpu-pytorch-course
 displayName: "GPU: PyTorch course"
@@ -55,7 +55,7 @@ computeUnitsPerHour: 8
 `;
 
 /** A fifth GPU worker like the three full-GPU ones: 2x A100 40GB, no MIG. */
-export const NEW_NODE = {
+const NEW_NODE = {
   name: "k3s-wk-gpu5",
   cpu: "64",
   memory: "256Gi",

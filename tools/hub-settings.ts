@@ -1,6 +1,6 @@
 /** npm run hub-settings -- [--stack NAME]: prints the hub's settings JSON (what the ConfigMap `hub` holds). */
+import { loadOrExit, parseCommandLine, runCommand } from "../cli/command";
 import { hubSettingsJson } from "../components/jupyterhub/hub-settings";
-import { loadOrExit, parseCommandLine, runCommand } from "./cli";
 
 const USAGE = "usage: npm run hub-settings -- [--stack NAME] [--profiles DIR]";
 

@@ -4,10 +4,10 @@
  * Files the loader skipped (editor backups, hidden files) are listed as notes either way.
  */
 import path from "node:path";
+import { displayPath, fail, parseCommandLine, runCommand, stackFilePath } from "../cli/command";
+import { summarize } from "../cli/summary";
 import { type ConfigIssue, formatIssue } from "../config/issues";
 import { loadPlatformConfig } from "../config/load";
-import { displayPath, fail, parseCommandLine, runCommand, stackFilePath } from "./cli";
-import { summarize } from "./summary";
 
 const USAGE = "usage: npm run validate -- [--stack NAME] [--profiles DIR] [--strict]";
 

@@ -7,7 +7,12 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
 import { fieldRows, fieldTable, withGeneratedTable } from "../../config/field-reference";
-import { PROFILES_DOC, profilesDocText, STACK_REFERENCE_DOC, stackReferenceText } from "../../tools/schema";
+import {
+  PROFILES_DOC,
+  profilesDocText,
+  STACK_REFERENCE_DOC,
+  stackReferenceText,
+} from "../../config/generated-files";
 
 describe("the docs' field tables", () => {
   test("docs/profiles.md and docs/stack-reference.md are what npm run schema writes", () => {

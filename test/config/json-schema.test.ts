@@ -5,7 +5,7 @@ import path from "node:path";
 import { describe, test } from "node:test";
 import Ajv2020 from "ajv/dist/2020";
 import { parse } from "yaml";
-import { SCHEMA_FILES, schemaText } from "../../tools/schema";
+import { SCHEMA_FILES, schemaText } from "../../config/generated-files";
 import { PROJECT_ROOT } from "../helpers";
 
 const schemaFile = (name: string) => path.join(PROJECT_ROOT, "schema", name);

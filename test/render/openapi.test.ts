@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { before, describe, test } from "node:test";
-import { renderToDirectory } from "../../tools/render";
+import { renderToDirectory } from "../../render/directory";
 import { PROJECT_ROOT, prodConfig } from "../helpers";
 
 const VALIDATE = path.join(PROJECT_ROOT, ".work", "venv", "bin", "kubernetes-validate");

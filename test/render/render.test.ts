@@ -5,8 +5,8 @@ import os from "node:os";
 import path from "node:path";
 import { before, describe, test } from "node:test";
 import { parseAllDocuments } from "yaml";
+import { renderToDirectory } from "../../render/directory";
 import { applyRank } from "../../render/manifests";
-import { renderToDirectory } from "../../tools/render";
 import { PROJECT_ROOT, prodConfig } from "../helpers";
 
 const GOLDEN = path.join(PROJECT_ROOT, "test", "golden", "prod");

@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, describe, test } from "node:test";
-import { renderToDirectory } from "../../tools/render";
+import { renderToDirectory } from "../../render/directory";
 import {
   ACCEPTED_FILE,
   compareWithAccepted,
@@ -21,7 +21,7 @@ import {
   failuresByResource,
   parseAccepted,
   runCheckov,
-} from "../../tools/scan";
+} from "../../render/scan";
 import { PROJECT_ROOT, prodConfig } from "../helpers";
 
 const failure = (checkId: string, resource: string): Failure => ({ checkId, resource, name: "" });

@@ -8,13 +8,13 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { namespaceOverhead } from "../../capacity/overhead";
 import { type Overhead, profileCapacities, runScenario, scarcityOrder } from "../../capacity/plan";
+import { table } from "../../cli/summary";
 import type { HubSettings } from "../../components/jupyterhub/hub-settings";
 import { NAMES } from "../../components/names";
 import type { Profile } from "../../config/schema/profile";
 import { fillProfile, playScenario } from "../../sim/classroom";
 import { Spawner } from "../../sim/spawn";
 import { hubSettingsFrom } from "../../sim/user-pods";
-import { table } from "../../tools/summary";
 import { SETUP_TIMEOUT, type SimulatedStack, simulatedStack, tearDown } from "./support";
 
 const NAME = "e2e-capacity";

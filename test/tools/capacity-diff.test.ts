@@ -7,15 +7,15 @@ import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { after, describe, test } from "node:test";
 import { describeCapacityRow, diffCapacities } from "../../capacity/diff";
-import type { ProfileCapacity } from "../../capacity/plan";
 import {
   CurrentConfigError,
   capacityDiff,
   capacityDiffJson,
   capacityDiffMarkdown,
   capacityDiffText,
-} from "../../tools/capacity-diff";
-import { RefError } from "../../tools/git-ref";
+} from "../../capacity/diff-report";
+import type { ProfileCapacity } from "../../capacity/plan";
+import { RefError } from "../../cli/git-ref";
 import { PROJECT_ROOT } from "../helpers";
 import { FIXTURE_STACK, type FixtureRepo, fixtureRepo } from "./fixture-repo";
 

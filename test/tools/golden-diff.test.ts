@@ -8,11 +8,12 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
+import { RefError } from "../../cli/git-ref";
 import { loadPlatformConfig } from "../../config/load";
 import { changedPaths, diffRenders, type RenderDiff, RenderReadError } from "../../render/diff";
-import { RefError } from "../../tools/git-ref";
-import { goldenAtRef, readRenderedDir, renderDiffMarkdown, renderDiffText } from "../../tools/golden-diff";
-import { renderToDirectory } from "../../tools/render";
+import { renderDiffMarkdown, renderDiffText } from "../../render/diff-report";
+import { readRenderedDir, renderToDirectory } from "../../render/directory";
+import { goldenAtRef } from "../../render/golden";
 import { PROJECT_ROOT } from "../helpers";
 import { FIXTURE_STACK, fixtureRepo } from "./fixture-repo";
 

@@ -3,23 +3,23 @@
  * tree, from the same planner on both (the ref's stack file and profiles read with the current code).
  */
 import path from "node:path";
+import { displayPath } from "../cli/command";
+import { loadConfigAtRef, resolveRef } from "../cli/git-ref";
+import { table } from "../cli/summary";
+import { formatIssue } from "../config/issues";
+import { loadPlatformConfig } from "../config/load";
+import type { PlatformConfig } from "../config/schema/platform";
+import { collectPlatform } from "../render/collect";
+import { renderFiles } from "../render/manifests";
 import {
   type CapacityDiffRow,
   type CapacityPoint,
   capacityChanged,
   describeCapacityRow,
   diffCapacities,
-} from "../capacity/diff";
-import { namespaceOverhead } from "../capacity/overhead";
-import { type ProfileCapacity, profileCapacities } from "../capacity/plan";
-import { formatIssue } from "../config/issues";
-import { loadPlatformConfig } from "../config/load";
-import type { PlatformConfig } from "../config/schema/platform";
-import { collectPlatform } from "../render/collect";
-import { renderFiles } from "../render/manifests";
-import { displayPath } from "./cli";
-import { loadConfigAtRef, resolveRef } from "./git-ref";
-import { table } from "./summary";
+} from "./diff";
+import { namespaceOverhead } from "./overhead";
+import { type ProfileCapacity, profileCapacities } from "./plan";
 
 /** Users at once per profile, counting what the platform's own pods take from the quota (as `npm run capacity`). */
 export async function planCapacities(config: PlatformConfig): Promise<ProfileCapacity[]> {
