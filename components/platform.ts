@@ -13,6 +13,7 @@ import { NetworkPolicies } from "./cluster/network-policies";
 import { NfsStorage } from "./cluster/nfs-storage";
 import { priorityClasses } from "./cluster/priority-classes";
 import { Quotas } from "./cluster/quotas";
+import { userSchedulerNamespace } from "./cluster/user-scheduler-namespace";
 import { Database } from "./jupyterhub/database";
 import { Hub } from "./jupyterhub/hub";
 import type { HubSourceFile } from "./jupyterhub/hub-files";
@@ -100,8 +101,13 @@ export class Platform extends pulumi.ComponentResource {
       placed,
     );
     const proxy = new Proxy(`${name}-proxy`, { config, namespace, hubSecretName }, placed);
-    if (config.userScheduler.enabled)
-      new UserScheduler(`${name}-user-scheduler`, { config, namespace }, placed);
+    if (config.userScheduler.enabled) {
+      // Its own namespace: a pod the hub creates must not be able to use the scheduler's account.
+      const schedulerNamespace = userSchedulerNamespace(`${name}-user-scheduler-namespace`, config, {
+        parent: this,
+      });
+      new UserScheduler(`${name}-user-scheduler`, { config, namespace: schedulerNamespace }, placed);
+    }
     new Ingress(
       `${name}-ingress`,
       { config, namespace, proxyPublicServiceName: proxy.publicServiceName },

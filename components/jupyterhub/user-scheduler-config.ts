@@ -8,9 +8,7 @@ import { FULL_GPU_RESOURCE, inventoryMigSlices, migResourceName } from "../../co
 import type { PlatformConfig } from "../../config/schema/platform";
 import { NAMES } from "../names";
 
-export function userSchedulerConfig(
-  config: Pick<PlatformConfig, "userScheduler" | "cluster" | "nodes">,
-): string {
+export function userSchedulerConfig(config: Pick<PlatformConfig, "userScheduler" | "nodes">): string {
   const gpuResources = [
     FULL_GPU_RESOURCE,
     ...Object.keys(inventoryMigSlices(config)).map(migResourceName),
@@ -22,7 +20,7 @@ export function userSchedulerConfig(
       leaderElect: true,
       resourceLock: "leases",
       resourceName: NAMES.userSchedulerLock,
-      resourceNamespace: config.cluster.namespace,
+      resourceNamespace: config.userScheduler.namespace,
     },
     profiles: [
       {

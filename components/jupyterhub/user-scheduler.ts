@@ -2,6 +2,11 @@
  * The user scheduler: a kube-scheduler (upstream image) with our packing profile
  * (user-scheduler-config.ts), replicas with leader election, bound to the built-in scheduler
  * roles of the cluster's own version; assembled from user-scheduler-spec.ts.
+ *
+ * It runs in a namespace of its own (userScheduler.namespace), never the hub's: a pod can use any
+ * ServiceAccount of its namespace, so a compromised hub, which may create pods in its namespace,
+ * could otherwise start one with the scheduler's token and its cluster-wide rights (bind any pod,
+ * read every pod, node and claim). It watches pods cluster-wide anyway; its lease and RBAC move with it.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -14,6 +19,7 @@ import { userSchedulerConfigMap, userSchedulerDeployment, userSchedulerGrants } 
 
 export interface UserSchedulerArgs {
   readonly config: Pick<PlatformConfig, "userScheduler" | "cluster" | "nodes">;
+  /** The scheduler's own namespace (userScheduler.namespace), made by the Platform. */
   readonly namespace: pulumi.Input<string>;
 }
 

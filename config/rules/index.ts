@@ -12,6 +12,7 @@ import {
 import { cullerTimeoutWithinMaxAge, profileTimeoutsTakeEffect } from "./culling";
 import { nfsServerIsSet } from "./deploy";
 import { gpuProfilesOnlyForGpuGroups, referencedGroupsExist } from "./groups";
+import { namespacesAreDistinct } from "./namespaces";
 import { identityProviderReachable, metadataAddressStaysClosed } from "./network";
 import {
   migLayoutNamesConsistent,
@@ -52,6 +53,7 @@ export const RULES: Readonly<Record<string, Rule>> = {
   quotaSlicesExist,
   resourceRequestsWithinLimits,
   nfsServerIsSet,
+  namespacesAreDistinct,
   identityProviderReachable,
   metadataAddressStaysClosed,
 };

@@ -59,6 +59,11 @@ export const userSchedulerSchema = z
     replicas: z.number().int().min(1).max(5).default(2),
     image: pinnedImage.default("registry.k8s.io/kube-scheduler:v1.33.4"),
     schedulerName: dnsLabel.default("jupyterhub-user-scheduler"),
+    namespace: dnsLabel
+      .default("jupyterhub-scheduler")
+      .describe(
+        "Namespace of the user scheduler: not the hub's, where a pod the hub creates could use its account's cluster-wide scheduling rights.",
+      ),
     resources: resources(["100m", "1"], ["256Mi", "512Mi"]),
   })
   .prefault({});

@@ -16,17 +16,17 @@ before(async () => {
 });
 
 const WORKLOADS = [
-  ["Deployment", "hub", "hub"],
-  ["Deployment", "proxy", "proxy"],
-  ["Deployment", "user-scheduler", "user-scheduler"],
-  ["StatefulSet", "hub-db", "hub-db"],
+  ["Deployment", "hub", "hub", "jupyterhub"],
+  ["Deployment", "proxy", "proxy", "jupyterhub"],
+  ["Deployment", "user-scheduler", "user-scheduler", "jupyterhub-scheduler"],
+  ["StatefulSet", "hub-db", "hub-db", "jupyterhub"],
 ] as const;
 
 describe("JupyterHub components", () => {
   test("use the runbook's names and labels", () => {
-    for (const [kind, name, component] of WORKLOADS) {
+    for (const [kind, name, component, namespace] of WORKLOADS) {
       const workload = prod.get(kind, name);
-      assert.equal(workload.metadata.namespace, "jupyterhub");
+      assert.equal(workload.metadata.namespace, namespace);
       assert.equal(workload.metadata.labels?.app, "jupyterhub");
       assert.equal(workload.metadata.labels?.component, component);
       assert.equal(workload.metadata.labels?.["app.kubernetes.io/name"], "jupyterhub");
@@ -213,6 +213,55 @@ describe("JupyterHub components", () => {
       .map((binding) => binding.roleRef.name);
     assert.deepEqual(roles.sort(), ["system:kube-scheduler", "system:volume-scheduler"]);
     assert.equal(prod.get("PodDisruptionBudget", "user-scheduler").spec.maxUnavailable, 1);
+  });
+
+  test("the user scheduler runs in its own namespace, with its account, lease and config; the hub still names it", () => {
+    const namespace = prod.get("Namespace", "jupyterhub-scheduler");
+    assert.equal(namespace.metadata.labels?.["pod-security.kubernetes.io/enforce"], "restricted");
+    for (const kind of [
+      "Deployment",
+      "ServiceAccount",
+      "ConfigMap",
+      "Role",
+      "RoleBinding",
+      "PodDisruptionBudget",
+    ]) {
+      const name = kind.startsWith("Role") ? "user-scheduler-lock" : "user-scheduler";
+      assert.equal(prod.get(kind, name).metadata.namespace, "jupyterhub-scheduler", `${kind}/${name}`);
+    }
+    assert.equal(podSpec(prod.get("Deployment", "user-scheduler")).serviceAccountName, "user-scheduler");
+    assert.match(
+      prod.get("ConfigMap", "user-scheduler").data["config.yaml"],
+      /resourceName: user-scheduler-lock\n\s+resourceNamespace: jupyterhub-scheduler\n/,
+    );
+    for (const binding of prod
+      .all("ClusterRoleBinding")
+      .filter((candidate) => candidate.metadata.labels?.component === "user-scheduler")) {
+      assert.deepEqual(binding.subjects, [
+        { kind: "ServiceAccount", name: "user-scheduler", namespace: "jupyterhub-scheduler" },
+      ]);
+    }
+    const { spawner } = JSON.parse(prod.get("ConfigMap", "hub").data["settings.json"]);
+    assert.equal(spawner.namespace, "jupyterhub");
+    assert.equal(spawner.scheduler_name, "jupyterhub-user-scheduler");
+  });
+
+  test("a pod the hub creates can use no account with more rights than the hub's own", () => {
+    // Pods may use any ServiceAccount of their namespace: the hub's namespace holds only the hub's
+    // (and Kubernetes' `default`, which nothing binds).
+    const accounts = prod
+      .all("ServiceAccount")
+      .filter((account) => account.metadata.namespace === "jupyterhub");
+    assert.deepEqual(
+      accounts.map((account) => account.metadata.name),
+      ["hub"],
+    );
+    const bound = [...prod.all("RoleBinding"), ...prod.all("ClusterRoleBinding")].flatMap((binding) =>
+      binding.subjects
+        .filter((subject: { namespace?: string }) => subject.namespace === "jupyterhub")
+        .map((subject: { name: string }) => `${binding.kind}/${binding.metadata.name} -> ${subject.name}`),
+    );
+    assert.deepEqual(bound, ["RoleBinding/hub -> hub"]);
   });
 
   test("the ingress: the host with the wildcard certificate, long timeouts, large uploads", () => {

@@ -43,6 +43,30 @@ describe("cross-field rules", () => {
     }
   });
 
+  test("the user scheduler never shares the hub's namespace, nor any component another's", () => {
+    failsWith(
+      "namespacesAreDistinct",
+      (config) => {
+        config.userScheduler.namespace = config.cluster.namespace;
+        config.storage.provisionerNamespace = config.gpuOperator.namespace;
+      },
+      () => [
+        {
+          path: ["userScheduler", "namespace"],
+          message:
+            'namespace "jupyterhub" is already the namespace set at {0}; a pod the hub creates there could use the scheduler\'s ServiceAccount and its cluster-wide rights: choose another',
+          refs: [["cluster", "namespace"]],
+        },
+        {
+          path: ["gpuOperator", "namespace"],
+          message:
+            'namespace "gpu-operator" is already the namespace set at {0}; each component\'s namespace has its own Pod Security level and network policies: choose another',
+          refs: [["storage", "provisionerNamespace"]],
+        },
+      ],
+    );
+  });
+
   test("slugs are unique, and the message names where the first one is", () =>
     failsWith(
       "uniqueSlugs",
