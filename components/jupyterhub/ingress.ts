@@ -1,7 +1,9 @@
 /**
- * The public entry: an Ingress for the host with TLS (the existing wildcard certificate in prod,
- * a generated self-signed one otherwise), long timeouts for kernel websockets and a body size
- * for notebook uploads.
+ * The public entry: an Ingress for the host with TLS (an existing certificate Secret in prod, the
+ * ingress controller's default certificate, or a generated self-signed one), long timeouts for
+ * kernel websockets and a body size for notebook uploads. An Ingress can only name a Secret of its
+ * own namespace, the hub's, where any pod the hub creates could mount it: docs/operations.md,
+ * "The TLS certificate".
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -34,10 +36,15 @@ export class Ingress extends pulumi.ComponentResource {
     const child = { parent: this };
     const { config, namespace } = args;
     const host = config.ingress.host;
+    const { tls: tlsConfig } = config.ingress;
+    // controllerDefault: no secretName, so the controller serves its default certificate for the
+    // host, and no certificate's key lies in the namespace where the hub creates pods.
     const tlsSecretName =
-      config.ingress.tls.mode === "existingSecret"
-        ? pulumi.output(config.ingress.tls.secretName)
-        : this.selfSignedCertificate(name, host, namespace);
+      tlsConfig.mode === "existingSecret"
+        ? pulumi.output(tlsConfig.secretName)
+        : tlsConfig.mode === "selfSigned"
+          ? this.selfSignedCertificate(name, host, namespace)
+          : undefined;
     new k8s.networking.v1.Ingress(
       `${name}-ingress`,
       {
@@ -47,7 +54,7 @@ export class Ingress extends pulumi.ComponentResource {
         },
         spec: {
           ingressClassName: config.ingress.className,
-          tls: [{ hosts: [host], secretName: tlsSecretName }],
+          tls: [{ hosts: [host], ...(tlsSecretName ? { secretName: tlsSecretName } : {}) }],
           rules: [
             {
               host,

@@ -24,14 +24,19 @@ export const ingressSchema = z
         z.strictObject({
           mode: z.literal("existingSecret"),
           secretName: dnsLabel.describe(
-            "A kubernetes.io/tls Secret in the hub's namespace, e.g. a wildcard.",
+            "A kubernetes.io/tls Secret in the hub's namespace. Any pod the hub creates there could mount it: prefer a certificate for the hub's host only, or controllerDefault for a wildcard.",
           ),
         }),
+        z
+          .strictObject({ mode: z.literal("controllerDefault") })
+          .describe(
+            "The Ingress names no Secret: the ingress controller serves its default certificate (ingress-nginx --default-ssl-certificate), kept in the controller's namespace.",
+          ),
         z.strictObject({ mode: z.literal("selfSigned") }),
       ])
       .prefault({ mode: "selfSigned" })
       .describe(
-        "TLS for the host: an existing certificate Secret (prod) or a generated self-signed one (dev).",
+        "TLS for the host: an existing certificate Secret (prod), the ingress controller's default certificate, or a generated self-signed one (dev).",
       ),
     proxyBodySize: z
       .string()

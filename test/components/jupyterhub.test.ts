@@ -289,6 +289,24 @@ describe("JupyterHub components", () => {
     );
   });
 
+  test("with the controller's default certificate the Ingress names no Secret, so no key lies in the hub's namespace", async () => {
+    const config = editableProdConfig();
+    (config.ingress as { tls: unknown }).tls = { mode: "controllerDefault" };
+    const rendered = await render(config);
+    assert.deepEqual(rendered.get("Ingress", "jupyterhub").spec.tls, [
+      { hosts: ["jupyterhub.cps.unileoben.ac.at"] },
+    ]);
+    assert.deepEqual(
+      rendered
+        .all("Secret")
+        .filter((secret) => secret.metadata.namespace === "jupyterhub")
+        .map((secret) => secret.metadata.name)
+        .sort(),
+      ["hub", "hub-db"],
+    );
+    assert.ok(!rendered.resources.some((resource) => resource.type.startsWith("tls:")));
+  });
+
   test("the database: PostgreSQL with its own volume, or an external URL from a secret", async () => {
     const db = prod.get("StatefulSet", "hub-db");
     assert.equal(db.spec.volumeClaimTemplates[0].spec.resources.requests.storage, "10Gi");
