@@ -252,16 +252,22 @@ def test_a_student_gets_one_card(hub: RunningHub) -> None:
     assert re.search(r'id="profile-item-cpu-default" value="cpu-default"\s+checked', page.text)
 
 
-def test_an_hpc_user_gets_cpu_gpu_and_mig_cards_but_no_custom_image(hub: RunningHub) -> None:
+def test_an_hpc_user_gets_cpu_gpu_and_mig_cards_but_no_custom_image(
+    hub: RunningHub, settings: dict[str, Any]
+) -> None:
     page = spawn_page(hub, "hpc").text
-    assert len(cards(page)) == 7 and "custom-image" not in cards(page)
+    # a card for each profile the settings open to cpsHPCAccess, in page order
+    assert cards(page) == [p["slug"] for p in settings["profiles"] if "cpsHPCAccess" in p["groups"]]
+    assert "custom-image" not in cards(page)
     assert "1× MIG 1g.5gb • 6 vCPU • 24 GiB" in page
     assert "--unlisted-choice" not in page
 
 
-def test_an_admin_gets_all_eight_cards_with_the_image_field_and_gpu_count(hub: RunningHub) -> None:
+def test_an_admin_gets_every_card_with_the_image_field_and_gpu_count(
+    hub: RunningHub, settings: dict[str, Any]
+) -> None:
     page = spawn_page(hub, "admin").text
-    assert len(cards(page)) == 8 and cards(page)[-1] == "custom-image"
+    assert cards(page) == [p["slug"] for p in settings["profiles"]] and "custom-image" in cards(page)
     assert 'name="profile-option-custom-image--image--unlisted-choice"' in page
     gpus = re.search(r'<select[^>]*name="profile-option-custom-image--gpus".*?</select>', page, re.S)
     assert gpus and re.findall(r'<option value="(\d)"', gpus.group(0)) == ["0", "1", "2"]
