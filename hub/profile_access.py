@@ -59,8 +59,10 @@ def kubespawner_profile(profile: Profile) -> dict[str, Any]:
 
 
 def custom_image_options(custom: Mapping[str, Any]) -> dict[str, Any]:
-    """The admins' profile options: any image matching the pattern, and 0..max_gpus full GPUs."""
+    """The admins' profile options: an image matching the pattern from an allowed registry, and
+    0..max_gpus full GPUs."""
     default_image = custom["default_image"]
+    registries = list(custom["allowed_registries"])
     gpus: dict[str, Any] = {"0": {"display_name": "No GPU", "default": True, "kubespawner_override": {}}}
     for count in range(1, custom["max_gpus"] + 1):
         gpus[str(count)] = {
@@ -82,8 +84,10 @@ def custom_image_options(custom: Mapping[str, Any]) -> dict[str, Any]:
                 "enabled": True,
                 "display_name": "Image (registry/repository:tag)",
                 "validation_regex": custom["image_pattern"],
-                "validation_message": "Give one such as registry.example.org/course/image:2025-11",
+                "validation_message": f"Give one from {registry_list(registries)}, such as {default_image}",
                 "kubespawner_override": {"image": "{value}"},
+                # Ours, not KubeSpawner's (it ignores the key): check_spawn_request enforces it.
+                "allowed_registries": registries,
             },
         },
         "gpus": {"display_name": "GPUs", "choices": gpus},
@@ -122,6 +126,10 @@ def check_spawn_request(options: Mapping[str, Any], allowed: list[dict[str, Any]
         )
     for name, option in profile.get("profile_options", {}).items():
         check_option(profile["slug"], name, option, options)
+    # Where the image comes from once every option is well formed: a registry outside the list is
+    # a decision of the stack, not a typo.
+    for name, option in profile.get("profile_options", {}).items():
+        check_registry(profile["slug"], name, option, options)
     return profile["slug"]
 
 
@@ -147,3 +155,40 @@ def check_option(slug: str, name: str, option: Mapping[str, Any], options: Mappi
         raise SpawnRefused(
             400, f"Option '{name}' of profile '{slug}' must be one of {choices}, not '{choice}'."
         )
+
+
+def image_repository(image: str) -> str:
+    """The repository an image reference names, with its registry, as containerd resolves it: no
+    registry host means Docker Hub (`jupyter/x` is `docker.io/jupyter/x`, `x` is
+    `docker.io/library/x`), `index.docker.io` is `docker.io`; tag and digest dropped. The config's
+    TypeScript (config/schema/common.ts, imageRepository) does the same."""
+    name = image.split("@", 1)[0]
+    colon = name.rfind(":")
+    repository = name[:colon] if colon > name.rfind("/") else name
+    first, _, rest = repository.partition("/")
+    if not rest or not ("." in first or ":" in first or first == "localhost"):
+        return f"docker.io/{repository}" if rest else f"docker.io/library/{repository}"
+    return f"docker.io/{rest}" if first == "index.docker.io" else repository
+
+
+def from_allowed_registry(image: str, registries: Iterable[str]) -> bool:
+    """Whether the image's repository is one of `registries` or below one of them (at a "/")."""
+    repository = image_repository(image)
+    return any(repository == prefix or repository.startswith(f"{prefix}/") for prefix in registries)
+
+
+def registry_list(registries: list[str]) -> str:
+    return registries[0] if len(registries) == 1 else f"{', '.join(registries[:-1])} or {registries[-1]}"
+
+
+def check_registry(slug: str, name: str, option: Mapping[str, Any], options: Mapping[str, Any]) -> None:
+    """A typed image (already a valid reference, check_option) must come from an allowed registry."""
+    free_text = options.get(f"{name}--unlisted-choice")
+    registries = option.get("unlisted_choice", {}).get("allowed_registries")
+    if free_text in (None, "") or registries is None or from_allowed_registry(free_text, registries):
+        return
+    raise SpawnRefused(
+        400,
+        f"'{free_text[:200]}' is not from a registry allowed for '{slug}' "
+        f"({image_repository(free_text)[:200]}). Allowed registries: {', '.join(registries)}.",
+    )

@@ -74,6 +74,10 @@ export const profileSettingsSchema = z.strictObject({
     .strictObject({
       image_pattern: z.string(),
       default_image: z.string(),
+      allowed_registries: z
+        .array(z.string())
+        .min(1)
+        .describe("Registry hosts, with optional paths, a typed image must come from (hub.customImage)."),
       max_gpus: z.number().int().min(0),
       gpu_overrides: z.record(z.string(), gpuOverrideSchema).describe("GPU count → its override."),
     })

@@ -41,7 +41,7 @@ function cardSummary(profile: Profile): string {
 }
 
 export function profileSettings(
-  config: Pick<PlatformConfig, "gpuOperator">,
+  config: Pick<PlatformConfig, "gpuOperator" | "hub">,
   profile: Profile,
 ): ProfileSettings {
   const demand = profileDemand(profile);
@@ -77,6 +77,7 @@ export function profileSettings(
           custom_image: {
             image_pattern: `^${IMAGE_REFERENCE_PATTERN.replace(/^\^|\$$/g, "")}$`,
             default_image: profile.image,
+            allowed_registries: [...config.hub.customImage.allowedRegistries],
             max_gpus: profile.customImage.maxGpus,
             gpu_overrides: Object.fromEntries(
               Array.from({ length: profile.customImage.maxGpus }, (_, index) => [

@@ -21,6 +21,7 @@ import {
   uniqueNodeNames,
 } from "./nodes";
 import {
+  customImageDefaultFromAllowedRegistry,
   customImageHasNoFixedGpu,
   customImageOnlyForAdmins,
   exactlyOneDefault,
@@ -40,6 +41,7 @@ export const RULES: Readonly<Record<string, Rule>> = {
   cullerTimeoutWithinMaxAge,
   customImageOnlyForAdmins,
   customImageHasNoFixedGpu,
+  customImageDefaultFromAllowedRegistry,
   referencedGroupsExist,
   gpuProfilesOnlyForGpuGroups,
   uniqueNodeNames,

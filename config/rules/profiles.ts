@@ -1,6 +1,7 @@
 /** Rules about the profile set as a whole and about each profile's own fields. */
 import { profileDemand } from "../derived";
 import { quote, type RuleIssue } from "../issues";
+import { fromAllowedRegistry } from "../schema/common";
 import type { PlatformConfig } from "../schema/platform";
 
 export function uniqueSlugs(config: PlatformConfig): RuleIssue[] {
@@ -97,6 +98,26 @@ export function customImageHasNoFixedGpu(config: PlatformConfig): RuleIssue[] {
             path: ["profiles", index, "gpu"],
             message:
               'a custom-image profile offers 0 to customImage.maxGpus GPUs on its form; `gpu` would be added to every choice, even "No GPU": remove `gpu` and set customImage.maxGpus',
+          },
+        ]
+      : [],
+  );
+}
+
+/**
+ * The custom-image card offers its profile's image as the default choice: it comes from a registry
+ * the hub accepts typed images from, or the default would be the one image the rule lets through
+ * unchecked.
+ */
+export function customImageDefaultFromAllowedRegistry(config: PlatformConfig): RuleIssue[] {
+  const registries = config.hub.customImage.allowedRegistries;
+  return config.profiles.flatMap((profile, index) =>
+    profile.customImage && !fromAllowedRegistry(profile.image, registries)
+      ? [
+          {
+            path: ["profiles", index, "image"],
+            message: `${quote(profile.image)} is the custom-image card's default, but comes from no registry in hub.customImage.allowedRegistries (${registries.join(", ")}, at {0}); add its registry there or choose an image from one of them`,
+            refs: [["hub", "customImage", "allowedRegistries"]],
           },
         ]
       : [],

@@ -62,6 +62,49 @@ const IMAGE_REFERENCE =
 export const IMAGE_REFERENCE_PATTERN = IMAGE_REFERENCE.source;
 
 /**
+ * The repository an image reference names, with its registry, as containerd resolves it: no
+ * registry host means Docker Hub (`jupyter/x` is `docker.io/jupyter/x`, `x` is
+ * `docker.io/library/x`), `index.docker.io` is `docker.io`; tag and digest dropped. The hub's
+ * Python (hub/profile_access.py, image_repository) does the same.
+ */
+export function imageRepository(image: string): string {
+  const name = image.split("@")[0] ?? image;
+  const colon = name.lastIndexOf(":");
+  const repository = colon > name.lastIndexOf("/") ? name.slice(0, colon) : name;
+  const [first = "", ...rest] = repository.split("/");
+  const hasHost = rest.length > 0 && (first.includes(".") || first.includes(":") || first === "localhost");
+  if (!hasHost) return rest.length > 0 ? `docker.io/${repository}` : `docker.io/library/${repository}`;
+  return first === "index.docker.io" ? ["docker.io", ...rest].join("/") : repository;
+}
+
+/** Whether the image's repository is one of `registries` or below one of them (at a "/"). */
+export function fromAllowedRegistry(image: string, registries: readonly string[]): boolean {
+  const repository = imageRepository(image);
+  return registries.some((prefix) => repository === prefix || repository.startsWith(`${prefix}/`));
+}
+
+const REGISTRY_PREFIX =
+  /^(?:(?:localhost|[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+)(?::\d+)?|[a-z0-9](?:[a-z0-9-]*[a-z0-9])?:\d+)(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
+
+/**
+ * A registry host with an optional path below it, as images are compared (imageRepository): a host
+ * has a dot or a port, or is localhost, as containerd tells a host from a Docker Hub namespace.
+ */
+export const registryPrefix = z.string().superRefine((prefix, ctx) => {
+  const shown = quote(prefix);
+  const problem = /^[a-z]+:\/\//i.test(prefix)
+    ? `${shown} has a scheme; write the registry as images name it, e.g. quay.io/jupyter`
+    : prefix.endsWith("/")
+      ? `${shown} ends with "/"; write it without, e.g. quay.io/jupyter`
+      : /^index\.docker\.io(\/|$)/.test(prefix)
+        ? `${shown}: write docker.io (images on index.docker.io are compared as docker.io)`
+        : !REGISTRY_PREFIX.test(prefix)
+          ? `${shown} is not a registry host with an optional path; write e.g. quay.io/jupyter, docker.io/jupyter or registry.example.org:5000/course (Docker Hub as docker.io)`
+          : undefined;
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
+
+/**
  * Tag words that name a branch or a release channel: the registry re-points them at every build.
  * Compared case-insensitively, as whole words of the tag (split at "-", "_" and ".").
  */

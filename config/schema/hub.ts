@@ -7,6 +7,7 @@ import {
   MIN_TIMEOUT_SECONDS,
   memoryQuantity,
   pinnedImage,
+  registryPrefix,
   seconds,
   storageQuantity,
   timeoutSeconds,
@@ -24,6 +25,13 @@ const resources = (cpu: [string, string], memory: [string, string]) =>
     })
     .prefault({});
 
+/** The Jupyter Docker Stacks (on quay.io and Docker Hub) and the customer's own registry (the seed's). */
+export const DEFAULT_CUSTOM_IMAGE_REGISTRIES = [
+  "quay.io/jupyter",
+  "docker.io/jupyter",
+  "registry.cps.unileoben.ac.at",
+] as const;
+
 export const hubSchema = z
   .strictObject({
     image: pinnedImage.default("quay.io/jupyterhub/k8s-hub:4.4.0"),
@@ -40,6 +48,21 @@ export const hubSchema = z
       .array(z.string())
       .default([])
       .describe("Usernames that are admins whatever their groups."),
+    customImage: z
+      .strictObject({
+        allowedRegistries: z
+          .array(registryPrefix)
+          .min(1, {
+            message:
+              "list at least one registry; to offer no custom images, remove customImage from the profiles",
+          })
+          .default([...DEFAULT_CUSTOM_IMAGE_REGISTRIES])
+          .describe(
+            "Where an admin's custom image may come from: registry hosts, each with an optional path (\"quay.io/jupyter\" allows quay.io/jupyter/…, not quay.io/jupyterx/…). Images without a host are Docker Hub's (docker.io). The hub refuses any other image with 400.",
+          ),
+      })
+      .prefault({})
+      .describe("The admins' custom-image card (a profile with customImage)."),
   })
   .prefault({});
 

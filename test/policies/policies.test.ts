@@ -17,7 +17,7 @@ import { restrictGpusToGpuProfiles } from "../../policies/rules/restrictGpusToGp
 import { retainUserData } from "../../policies/rules/retainUserData";
 import { collectPlatform } from "../../render/collect";
 import { baseConfig } from "../config/base";
-import { prodConfig } from "../helpers";
+import { editableProdConfig, prodConfig } from "../helpers";
 import { type FakeResource, fromCollected, resourceViolations, stackViolations } from "./support";
 
 // biome-ignore lint/suspicious/noExplicitAny: fixtures are JSON.
@@ -324,22 +324,48 @@ describe("the policy pack", () => {
   });
 
   test("the full prod render passes every mandatory policy", async () => {
-    const resources = fromCollected(await collectPlatform(prodConfig()));
-    const violations: string[] = [];
-    for (const policy of POLICIES.filter((candidate) => candidate.enforcementLevel === "mandatory")) {
-      if ("validateStack" in policy) {
-        violations.push(
-          ...(await stackViolations(policy as StackValidationPolicy, resources)).map(
-            (v) => `${policy.name}: ${v}`,
-          ),
-        );
-      } else {
-        for (const resource of resources) {
-          const found = await resourceViolations(policy as ResourceValidationPolicy, resource);
-          violations.push(...found.map((v) => `${policy.name}: ${v}`));
-        }
-      }
-    }
-    assert.deepEqual(violations, []);
+    assert.deepEqual(await mandatoryViolations(prodConfig()), []);
+  });
+
+  test("images pinned by digest beside their tag pass every policy, and reach the pods as written", async () => {
+    const config = editableProdConfig();
+    const pin = (image: string) => `${image}@sha256:${"0".repeat(64)}`;
+    config.hub.image = pin(config.hub.image);
+    config.proxy.image = pin(config.proxy.image);
+    config.userScheduler.image = pin(config.userScheduler.image);
+    config.storage.provisionerImage = pin(config.storage.provisionerImage);
+    config.prePull.pauseImage = pin(config.prePull.pauseImage);
+    if (config.database.type === "postgres") config.database.image = pin(config.database.image);
+    for (const profile of config.profiles) profile.image = pin(profile.image);
+    assert.deepEqual(await mandatoryViolations(config), []);
+    const images = fromCollected(await collectPlatform(config)).flatMap((resource) =>
+      [
+        ...(resource.props.spec?.template?.spec?.initContainers ?? []),
+        ...(resource.props.spec?.template?.spec?.containers ?? []),
+      ].map((container: { image: string }) => container.image),
+    );
+    assert.ok(images.length >= 8);
+    for (const image of images) assert.match(image, /:[\w.-]+@sha256:0{64}$/, image);
   });
 });
+
+/** What the mandatory policies report on the config's whole render. */
+async function mandatoryViolations(config: PlatformConfig): Promise<string[]> {
+  const resources = fromCollected(await collectPlatform(config));
+  const violations: string[] = [];
+  for (const policy of POLICIES.filter((candidate) => candidate.enforcementLevel === "mandatory")) {
+    if ("validateStack" in policy) {
+      violations.push(
+        ...(await stackViolations(policy as StackValidationPolicy, resources)).map(
+          (v) => `${policy.name}: ${v}`,
+        ),
+      );
+    } else {
+      for (const resource of resources) {
+        const found = await resourceViolations(policy as ResourceValidationPolicy, resource);
+        violations.push(...found.map((v) => `${policy.name}: ${v}`));
+      }
+    }
+  }
+  return violations;
+}
