@@ -47,12 +47,21 @@ export async function deployStack(cluster: SimCluster, config: PlatformConfig): 
 
   start = Date.now();
   const names = [NAMES.hub, NAMES.proxy, ...(config.userScheduler.enabled ? [NAMES.userScheduler] : [])];
-  const deployments = await waitDeploymentsAvailable(cluster.client, namespace, names);
+  // The user scheduler lives in a namespace of its own (components/cluster/user-scheduler-namespace.ts).
+  const deployments = [
+    ...(await waitDeploymentsAvailable(cluster.client, namespace, [NAMES.hub, NAMES.proxy])),
+    ...(config.userScheduler.enabled
+      ? await waitDeploymentsAvailable(cluster.client, config.userScheduler.namespace, [NAMES.userScheduler])
+      : []),
+  ];
   const available = (Date.now() - start) / 1000;
   cluster.log(`Deployments ${names.join(", ")} Available in ${since(start)}`);
 
   const userScheduler = config.userScheduler.enabled
-    ? await startUserScheduler(cluster, { namespace, name: NAMES.userScheduler })
+    ? await startUserScheduler(cluster, {
+        namespace: config.userScheduler.namespace,
+        name: NAMES.userScheduler,
+      })
     : undefined;
   return {
     renderedDir,

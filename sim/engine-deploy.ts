@@ -60,10 +60,18 @@ export async function deployWithEngine(
     );
 
   const namespace = config.cluster.namespace;
-  const names = [NAMES.hub, NAMES.proxy, ...(config.userScheduler.enabled ? [NAMES.userScheduler] : [])];
-  const deployments = await waitDeploymentsAvailable(cluster.client, namespace, names);
+  // The user scheduler lives in a namespace of its own (components/cluster/user-scheduler-namespace.ts).
+  const deployments = [
+    ...(await waitDeploymentsAvailable(cluster.client, namespace, [NAMES.hub, NAMES.proxy])),
+    ...(config.userScheduler.enabled
+      ? await waitDeploymentsAvailable(cluster.client, config.userScheduler.namespace, [NAMES.userScheduler])
+      : []),
+  ];
   const userScheduler = config.userScheduler.enabled
-    ? await startUserScheduler(cluster, { namespace, name: NAMES.userScheduler })
+    ? await startUserScheduler(cluster, {
+        namespace: config.userScheduler.namespace,
+        name: NAMES.userScheduler,
+      })
     : undefined;
   return {
     engine,

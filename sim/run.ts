@@ -52,6 +52,7 @@ runCommand(async () => {
       ...new Set([
         config.cluster.namespace,
         config.storage.provisionerNamespace,
+        ...(config.userScheduler.enabled ? [config.userScheduler.namespace] : []),
         ...(config.gpuOperator.enabled ? [config.gpuOperator.namespace] : []),
       ]),
     ];

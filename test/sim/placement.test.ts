@@ -69,7 +69,7 @@ describe("placement of user pods", () => {
     const scheduled = events.find((event) => event.reason === "Scheduled");
     assert.equal(scheduled?.reportingController, config.userScheduler.schedulerName, JSON.stringify(events));
     const lease = await cluster.client.get<{ spec: { holderIdentity?: string } }>(
-      `/apis/coordination.k8s.io/v1/namespaces/${config.cluster.namespace}/leases/${NAMES.userSchedulerLock}`,
+      `/apis/coordination.k8s.io/v1/namespaces/${config.userScheduler.namespace}/leases/${NAMES.userSchedulerLock}`,
     );
     assert.ok(lease.spec.holderIdentity);
     t.diagnostic(

@@ -103,7 +103,11 @@ describe("the rendered prod stack on a simulated cluster", () => {
       deploy.deployments.map((d) => d.name),
       ["hub", "proxy", "user-scheduler"],
     );
-    const namespaces = [config.cluster.namespace, config.storage.provisionerNamespace];
+    const namespaces = [
+      config.cluster.namespace,
+      config.storage.provisionerNamespace,
+      config.userScheduler.namespace,
+    ];
     const states = await waitFor(
       "every workload ready",
       async () => {
