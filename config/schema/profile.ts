@@ -93,7 +93,7 @@ export const customImageSchema = z
   })
   .meta({
     description:
-      'Makes this the "custom image" card: the user types any image and picks 0..maxGpus GPUs. Admin groups only; at most the whole GPUs one node has outside MIG mode; no `gpu` field beside it. The profile\'s image is the default shown.',
+      "Makes this the \"custom image\" card: the user types an image from a registry in the stack's hub.customImage.allowedRegistries and picks 0..maxGpus GPUs. Admin groups only; at most the whole GPUs one node has outside MIG mode; no `gpu` field beside it. The profile's image is the default shown, and must come from one of those registries too.",
     examples: [{ maxGpus: 2 }],
   });
 
