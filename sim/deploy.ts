@@ -14,17 +14,14 @@ import { startUserScheduler, type UserScheduler } from "./user-scheduler";
 import { since } from "./wait";
 import { type DeploymentReady, waitDeploymentsAvailable } from "./workloads";
 
-export interface DeployReport {
+export interface DeployReport extends PlatformRunning {
   readonly renderedDir: string;
   readonly rendered: readonly string[];
   readonly apply: ApplyReport;
-  readonly deployments: readonly DeploymentReady[];
-  readonly userScheduler?: UserScheduler;
   readonly seconds: { readonly render: number; readonly apply: number; readonly available: number };
 }
 
 export async function deployStack(cluster: SimCluster, config: PlatformConfig): Promise<DeployReport> {
-  const namespace = config.cluster.namespace;
   const renderedDir = path.join(cluster.dir, "rendered");
   let start = Date.now();
   const rendered = await renderStack(config, renderedDir);
@@ -46,29 +43,38 @@ export async function deployStack(cluster: SimCluster, config: PlatformConfig): 
     );
 
   start = Date.now();
-  const names = [NAMES.hub, NAMES.proxy, ...(config.userScheduler.enabled ? [NAMES.userScheduler] : [])];
-  // The user scheduler lives in a namespace of its own (components/cluster/user-scheduler-namespace.ts).
-  const deployments = [
-    ...(await waitDeploymentsAvailable(cluster.client, namespace, [NAMES.hub, NAMES.proxy])),
-    ...(config.userScheduler.enabled
-      ? await waitDeploymentsAvailable(cluster.client, config.userScheduler.namespace, [NAMES.userScheduler])
-      : []),
-  ];
-  const available = (Date.now() - start) / 1000;
-  cluster.log(`Deployments ${names.join(", ")} Available in ${since(start)}`);
-
-  const userScheduler = config.userScheduler.enabled
-    ? await startUserScheduler(cluster, {
-        namespace: config.userScheduler.namespace,
-        name: NAMES.userScheduler,
-      })
-    : undefined;
+  const platform = await platformRunning(cluster, config);
   return {
     renderedDir,
     rendered,
     apply,
-    deployments,
-    ...(userScheduler ? { userScheduler } : {}),
-    seconds: { render, apply: apply.elapsedMs / 1000, available },
+    ...platform,
+    seconds: { render, apply: apply.elapsedMs / 1000, available: (Date.now() - start) / 1000 },
   };
+}
+
+export interface PlatformRunning {
+  readonly deployments: readonly DeploymentReady[];
+  readonly userScheduler?: UserScheduler;
+}
+
+/**
+ * After a deploy, however it was done: waits until the hub, proxy and user-scheduler Deployments
+ * are Available (kwok runs their pods), then starts the user scheduler as a real process.
+ */
+export async function platformRunning(cluster: SimCluster, config: PlatformConfig): Promise<PlatformRunning> {
+  const started = Date.now();
+  const scheduler = config.userScheduler;
+  // The user scheduler lives in a namespace of its own (components/cluster/user-scheduler-namespace.ts).
+  const deployments = [
+    ...(await waitDeploymentsAvailable(cluster.client, config.cluster.namespace, [NAMES.hub, NAMES.proxy])),
+    ...(scheduler.enabled
+      ? await waitDeploymentsAvailable(cluster.client, scheduler.namespace, [NAMES.userScheduler])
+      : []),
+  ];
+  cluster.log(`Deployments ${deployments.map((d) => d.name).join(", ")} Available in ${since(started)}`);
+  const userScheduler = scheduler.enabled
+    ? await startUserScheduler(cluster, { namespace: scheduler.namespace, name: NAMES.userScheduler })
+    : undefined;
+  return { deployments, ...(userScheduler ? { userScheduler } : {}) };
 }

@@ -3,22 +3,18 @@
  * would: `pulumi preview --diff --policy-pack policies`, `pulumi up`, and a second preview that
  * must be empty; then starts the user scheduler as a real process (sim/user-scheduler.ts).
  */
-import { NAMES } from "../components/names";
 import type { PlatformConfig } from "../config/schema/platform";
 import { formatCounts, preview, type StepResult, up } from "../engine/operations";
 import { openSimEngineStack } from "../engine/sim-stack";
 import type { EngineStack } from "../engine/workspace";
 import type { SimCluster } from "./cluster";
-import { startUserScheduler, type UserScheduler } from "./user-scheduler";
-import { type DeploymentReady, waitDeploymentsAvailable } from "./workloads";
+import { type PlatformRunning, platformRunning } from "./deploy";
 
-export interface EngineDeployReport {
+export interface EngineDeployReport extends PlatformRunning {
   readonly engine: EngineStack;
   readonly preview: StepResult;
   readonly up: StepResult;
   readonly secondPreview: StepResult;
-  readonly deployments: readonly DeploymentReady[];
-  readonly userScheduler?: UserScheduler;
 }
 
 /** One line per step: what it did, how long it took. */
@@ -59,26 +55,11 @@ export async function deployWithEngine(
       `the second preview is not empty:\n${second.changes.map((c) => `  ${c.op} ${c.urn} ${c.diffs.join(",")}`).join("\n")}`,
     );
 
-  const namespace = config.cluster.namespace;
-  // The user scheduler lives in a namespace of its own (components/cluster/user-scheduler-namespace.ts).
-  const deployments = [
-    ...(await waitDeploymentsAvailable(cluster.client, namespace, [NAMES.hub, NAMES.proxy])),
-    ...(config.userScheduler.enabled
-      ? await waitDeploymentsAvailable(cluster.client, config.userScheduler.namespace, [NAMES.userScheduler])
-      : []),
-  ];
-  const userScheduler = config.userScheduler.enabled
-    ? await startUserScheduler(cluster, {
-        namespace: config.userScheduler.namespace,
-        name: NAMES.userScheduler,
-      })
-    : undefined;
   return {
     engine,
     preview: first,
     up: deployed,
     secondPreview: second,
-    deployments,
-    ...(userScheduler ? { userScheduler } : {}),
+    ...(await platformRunning(cluster, config)),
   };
 }
