@@ -2,7 +2,7 @@
 import path from "node:path";
 import { table } from "../cli/summary";
 import type { SimCluster } from "./cluster";
-import type { DeployReport } from "./deploy";
+import type { DeployReport, PlatformRunning } from "./deploy";
 import { type EngineDeployReport, engineVersions, stepLine } from "./engine-deploy";
 import type { KubeClient } from "./kube-client";
 import type { UserScheduler } from "./user-scheduler";
@@ -57,6 +57,31 @@ function clusterLine(cluster: SimCluster): string {
   return `Simulated cluster "${cluster.name}": Kubernetes ${v.kubernetes} (etcd ${v.etcd}, kwok ${v.kwok}) at ${cluster.server}`;
 }
 
+/** What runs once either deploy path is done: workloads, the user scheduler, the nodes. */
+async function runningSection(
+  cluster: SimCluster,
+  platform: PlatformRunning,
+  workloads: readonly WorkloadState[],
+): Promise<string[]> {
+  return [
+    "",
+    "Workloads (pods run by kwok):",
+    workloadTable(workloads),
+    "",
+    `Deployments Available: ${platform.deployments.map((d) => `${d.name} ${d.replicas}/${d.replicas}`).join(", ")}`,
+    userSchedulerLine(platform.userScheduler),
+    "",
+    "Nodes (allocatable, as the API server has them):",
+    await nodeTable(cluster.client),
+    "",
+  ];
+}
+
+function clusterTimes(cluster: SimCluster): string {
+  const up = cluster.seconds;
+  return `tools ${up.tools.toFixed(1)} s · control plane ${up.controlPlane.toFixed(1)} s · nodes Ready ${up.nodes.toFixed(1)} s`;
+}
+
 /** The report of the apply path (npm run sim -- --apply). */
 export async function formatReport(
   cluster: SimCluster,
@@ -64,7 +89,6 @@ export async function formatReport(
   workloads: readonly WorkloadState[],
   totalSeconds: number,
 ): Promise<string> {
-  const up = cluster.seconds;
   const objects = deploy.apply.objects;
   const count = (result: string) => objects.filter((object) => object.result === result).length;
   const skipped = objects.filter((object) => object.result === "skipped");
@@ -76,17 +100,8 @@ export async function formatReport(
     ...deploy.apply.charts.map(
       (chart) => `  not applied: ${chart.file} (Helm chart reference: ${chart.charts.join(", ")})`,
     ),
-    "",
-    "Workloads (pods run by kwok):",
-    workloadTable(workloads),
-    "",
-    `Deployments Available: ${deploy.deployments.map((d) => `${d.name} ${d.replicas}/${d.replicas}`).join(", ")}`,
-    userSchedulerLine(deploy.userScheduler),
-    "",
-    "Nodes (allocatable, as the API server has them):",
-    await nodeTable(cluster.client),
-    "",
-    `Times: tools ${up.tools.toFixed(1)} s · control plane ${up.controlPlane.toFixed(1)} s · nodes Ready ${up.nodes.toFixed(1)} s · render ${deploy.seconds.render.toFixed(1)} s · apply ${deploy.seconds.apply.toFixed(1)} s · Deployments Available ${deploy.seconds.available.toFixed(1)} s · total ${totalSeconds.toFixed(1)} s`,
+    ...(await runningSection(cluster, deploy, workloads)),
+    `Times: ${clusterTimes(cluster)} · render ${deploy.seconds.render.toFixed(1)} s · apply ${deploy.seconds.apply.toFixed(1)} s · Deployments Available ${deploy.seconds.available.toFixed(1)} s · total ${totalSeconds.toFixed(1)} s`,
   ];
   return lines.join("\n");
 }
@@ -98,7 +113,6 @@ export async function formatEngineReport(
   workloads: readonly WorkloadState[],
   totalSeconds: number,
 ): Promise<string> {
-  const up = cluster.seconds;
   const steps = [deploy.preview, deploy.up, deploy.secondPreview];
   const lines = [
     clusterLine(cluster),
@@ -106,17 +120,8 @@ export async function formatEngineReport(
     "",
     ...steps.map(stepLine),
     `Policy pack: ${deploy.preview.policyViolations.length} violations in the preview`,
-    "",
-    "Workloads (pods run by kwok):",
-    workloadTable(workloads),
-    "",
-    `Deployments Available: ${deploy.deployments.map((d) => `${d.name} ${d.replicas}/${d.replicas}`).join(", ")}`,
-    userSchedulerLine(deploy.userScheduler),
-    "",
-    "Nodes (allocatable, as the API server has them):",
-    await nodeTable(cluster.client),
-    "",
-    `Times: tools ${up.tools.toFixed(1)} s · control plane ${up.controlPlane.toFixed(1)} s · nodes Ready ${up.nodes.toFixed(1)} s · ${steps.map((s) => `${s.step} ${s.seconds.toFixed(1)} s`).join(" · ")} · total ${totalSeconds.toFixed(1)} s`,
+    ...(await runningSection(cluster, deploy, workloads)),
+    `Times: ${clusterTimes(cluster)} · ${steps.map((s) => `${s.step} ${s.seconds.toFixed(1)} s`).join(" · ")} · total ${totalSeconds.toFixed(1)} s`,
   ];
   return lines.join("\n");
 }
