@@ -4,18 +4,7 @@
  * edit and a MIG layout edit would change → a user's files and the database's claim → destroy →
  * what is still there → up again → the user's files are back where the hub will look.
  */
-import {
-  chmodSync,
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
-import os from "node:os";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseDocument } from "yaml";
 import { DATABASE_PASSWORD_KEY } from "../components/jupyterhub/secret-keys";
@@ -24,7 +13,7 @@ import { PROJECT, profilesDirOf } from "../config/load";
 import type { PlatformConfig } from "../config/schema/platform";
 import type { SimCluster } from "../sim/cluster";
 import { hubDatabaseUsers } from "../sim/hub-database";
-import { initDatabase, passwordFollowsSecret, prepareDataFolder, startPostgres } from "../sim/postgres";
+import { secretValue, startHubDatabaseOn } from "../sim/live/database";
 import { localVolumeDir, type Volume, volumeRoot } from "../sim/provision";
 import { waitFor } from "../sim/wait";
 import { type Change, destroy, preview, type StepResult, up } from "./operations";
@@ -161,17 +150,7 @@ async function createHomeClaim(cluster: SimCluster, config: PlatformConfig, user
   return boundClaim(cluster, namespace, name);
 }
 
-function secretValue(cluster: SimCluster, namespace: string, name: string, key: string): Promise<string> {
-  return cluster.client
-    .get<{ data?: Record<string, string> }>(`/api/v1/namespaces/${namespace}/secrets/${name}`)
-    .then((secret) => Buffer.from(secret.data?.[key] ?? "", "base64").toString("utf8"));
-}
-
-/**
- * Runs the database pod's containers for real on the database claim's volume folder (kwok runs
- * none): the init container `password-follows-secret`, then PostgreSQL as the image starts it
- * (creating the database on an empty volume), with the password from Secret `hub-db`.
- */
+/** Runs the database pod's PostgreSQL on the database claim's folder (sim/live/database.ts). */
 async function withHubDatabase<T>(
   cluster: SimCluster,
   namespace: string,
@@ -180,19 +159,11 @@ async function withHubDatabase<T>(
 ): Promise<{ result: T; password: string }> {
   const folder = await volumeDirOf(cluster, claim);
   const password = await secretValue(cluster, namespace, NAMES.hubDatabaseSecret, DATABASE_PASSWORD_KEY);
-  const pgdata = path.join(folder, "pgdata"); // PGDATA of the StatefulSet, under its volume's mount
-  prepareDataFolder(folder);
-  const init = passwordFollowsSecret(pgdata, password);
-  if (init.status !== 0) throw new Error(`password-follows-secret failed: ${init.stderr}`);
-  if (!existsSync(path.join(pgdata, "PG_VERSION"))) initDatabase(pgdata, password);
-  const socketDir = mkdtempSync(path.join(os.tmpdir(), "hub-db-"));
-  chmodSync(socketDir, 0o777);
-  const server = await startPostgres(pgdata, socketDir);
+  const server = await startHubDatabaseOn(folder, password);
   try {
-    return { result: use(server.url(password)), password };
+    return { result: use(server.url), password };
   } finally {
     await server.stop();
-    rmSync(socketDir, { recursive: true, force: true });
   }
 }
 
