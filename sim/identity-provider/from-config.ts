@@ -1,0 +1,85 @@
+/**
+ * The identity provider configured from the stack, as Authentik is for production: the hub's client
+ * id, scopes, username and groups claims and the callback path come from the validated config (the
+ * callback from the hub's own settings), moved to the local hub's address. The client secret comes
+ * from the caller, generated per run.
+ */
+import { randomBytes } from "node:crypto";
+import { hubSettings } from "../../components/jupyterhub/hub-settings";
+import type { PlatformConfig } from "../../config/schema/platform";
+import type { IdentityProviderOptions, RunningIdentityProvider, TestAccount } from "./types";
+
+export interface LocalHub {
+  /** Where the browser reaches the hub here, e.g. http://127.0.0.1:8000 (no trailing slash needed). */
+  readonly hubUrl: string;
+  readonly clientSecret: string;
+  readonly accounts: readonly TestAccount[];
+  readonly port?: number;
+}
+
+/** The application slug: the stack's for Authentik; for a generic OIDC provider, the usual one. */
+const applicationOf = (config: PlatformConfig) =>
+  config.auth.oauth.type === "authentik" ? config.auth.oauth.application : "jupyterhub";
+
+/** A path of the deployed hub's URL (its public URL's host replaced by the local hub's). */
+function local(hubUrl: string, deployedUrl: string): string {
+  const { pathname, search } = new URL(deployedUrl);
+  return `${hubUrl.replace(/\/+$/, "")}${pathname}${search}`;
+}
+
+export function identityProviderOptions(config: PlatformConfig, hub: LocalHub): IdentityProviderOptions {
+  const { oauth } = config.auth;
+  const settings = hubSettings(config);
+  return {
+    clientId: oauth.clientId,
+    clientSecret: hub.clientSecret,
+    redirectUris: [local(hub.hubUrl, settings.auth.callback_url)],
+    postLogoutRedirectUris: [local(hub.hubUrl, new URL("/hub/login", settings.auth.callback_url).href)],
+    application: applicationOf(config),
+    scopes: oauth.scopes,
+    groupsClaim: oauth.groupsClaim,
+    usernameClaim: oauth.usernameClaim,
+    accounts: hub.accounts,
+    ...(hub.port === undefined ? {} : { port: hub.port }),
+  };
+}
+
+/**
+ * The hub's `auth` settings pointed at the running provider and the local hub: what a test writes
+ * over the rendered settings' `auth` before it starts the hub.
+ */
+export function hubAuthSettings(config: PlatformConfig, provider: RunningIdentityProvider, hubUrl: string) {
+  const { auth } = hubSettings(config);
+  return {
+    ...auth,
+    authorize_url: provider.endpoints.authorize,
+    token_url: provider.endpoints.token,
+    userdata_url: provider.endpoints.userinfo,
+    callback_url: local(hubUrl, auth.callback_url),
+    logout_redirect_url: provider.endpoints.endSession,
+  };
+}
+
+/** A client secret for one run: hex, so no client needs to form-encode it for HTTP Basic auth. */
+export const generatedClientSecret = () => randomBytes(32).toString("hex");
+
+/**
+ * The access matrix's four kinds of user, in the stack's groups, with generated passwords: `student`
+ * (an allowed group without GPU rights), `hpc` (a GPU group), `admin`, and `nobody` (no group).
+ */
+export function journeyAccounts(config: PlatformConfig): TestAccount[] {
+  const { admin, allowed, gpu } = config.auth.groups;
+  const student = allowed.find((group) => !gpu.includes(group) && !admin.includes(group));
+  const password = () => randomBytes(12).toString("base64url");
+  const account = (username: string, groups: (string | undefined)[]): TestAccount => ({
+    username,
+    password: password(),
+    groups: groups.filter((group): group is string => group !== undefined),
+  });
+  return [
+    account("student", [student]),
+    account("hpc", [gpu[0]]),
+    account("admin", [admin[0]]),
+    account("nobody", []),
+  ];
+}
