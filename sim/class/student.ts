@@ -1,0 +1,151 @@
+/**
+ * One student of the class, as a browser would act: sign in through the identity provider, ask the
+ * hub for a server of one profile through its REST API (the spawn page's request), wait until the
+ * hub says it is ready (polling the user model as the spawn-pending page polls progress), then open
+ * the server through the proxy (the notebook server's own OAuth round with the hub included).
+ * A 429 (the hub's concurrent-spawn limit) is retried after the hub's Retry-After, as the page does.
+ */
+import { HttpSession } from "../http-session";
+import { sleep } from "../wait";
+
+export type StudentOutcome =
+  | { readonly kind: "started"; readonly seconds: number; readonly reachableSeconds: number }
+  | { readonly kind: "refused"; readonly reason: string }
+  | { readonly kind: "failed"; readonly cause: string; readonly detail: string };
+
+export interface StudentResult {
+  readonly user: string;
+  readonly profile: string;
+  readonly signInSeconds?: number;
+  readonly outcome: StudentOutcome;
+  /** Start requests answered 429 by the hub's concurrent-spawn limit and tried again. */
+  readonly retries: number;
+  /** Start requests made again because a hub restart dropped the spawn. */
+  readonly restarted: number;
+}
+
+export interface Student {
+  readonly username: string;
+  readonly password: string;
+}
+
+interface ServerModel {
+  ready?: boolean;
+  pending?: string | null;
+  url?: string;
+}
+
+export interface StudentOptions {
+  readonly publicUrl: string;
+  readonly profile: string;
+  /** Give up waiting for a running server after this long (the profile's start timeout). */
+  readonly timeoutMs: number;
+  /** How many times the hub has been restarted so far (a restart may drop a pending spawn). */
+  readonly hubRestarts: () => number;
+}
+
+const seconds = (since: number) => Math.round((Date.now() - since) / 100) / 10;
+const message = (body: string) => {
+  try {
+    return String((JSON.parse(body) as { message?: string }).message ?? body);
+  } catch {
+    return body.replace(/\s+/g, " ").slice(0, 200);
+  }
+};
+
+export async function runStudent(student: Student, options: StudentOptions): Promise<StudentResult> {
+  const { publicUrl, profile } = options;
+  const session = new HttpSession(60_000);
+  const user = student.username;
+  let retries = 0;
+  let restarted = 0;
+  const result = (outcome: StudentOutcome, signInSeconds?: number): StudentResult => ({
+    user,
+    profile,
+    ...(signInSeconds === undefined ? {} : { signInSeconds }),
+    outcome,
+    retries,
+    restarted,
+  });
+
+  const signingIn = Date.now();
+  try {
+    await session.signIn(publicUrl, user, student.password);
+  } catch (error) {
+    return result({ kind: "failed", cause: "sign-in", detail: (error as Error).message });
+  }
+  const signInSeconds = seconds(signingIn);
+  const serverApi = `${publicUrl}/hub/api/users/${user}/server`;
+  const start = async (): Promise<StudentOutcome | undefined> => {
+    for (;;) {
+      const reply = await session.api("POST", serverApi, { profile }).catch((error: Error) => ({
+        status: 0,
+        body: error.message,
+        headers: {} as Record<string, string>,
+      }));
+      if (reply.status === 201 || reply.status === 202) return undefined;
+      if (reply.status === 400 && /already (running|pending)/.test(reply.body)) return undefined;
+      if (reply.status === 429 || reply.status === 502 || reply.status === 503 || reply.status === 0) {
+        retries += reply.status === 429 ? 1 : 0;
+        const after = Number(reply.headers["retry-after"] ?? 2);
+        await sleep(Math.min(Math.max(after, 1), 30) * 1000);
+        continue;
+      }
+      if (reply.status >= 400 && reply.status < 500) return { kind: "refused", reason: message(reply.body) };
+      return { kind: "failed", cause: `start request ${reply.status}`, detail: message(reply.body) };
+    }
+  };
+
+  const requested = Date.now();
+  let restartsSeen = options.hubRestarts();
+  const refusal = await start();
+  if (refusal) return result(refusal, signInSeconds);
+  const deadline = requested + options.timeoutMs;
+  for (;;) {
+    if (Date.now() > deadline)
+      return result(
+        { kind: "failed", cause: "timeout", detail: `not ready after ${seconds(requested)} s` },
+        signInSeconds,
+      );
+    await sleep(1000);
+    const reply = await session.api("GET", `${publicUrl}/hub/api/users/${user}`).catch(() => undefined);
+    if (reply?.status !== 200) continue; // the hub restarting: the proxy answers 503/502
+    const server = (JSON.parse(reply.body) as { servers?: Record<string, ServerModel> }).servers?.[""];
+    if (server?.ready) break;
+    if (server?.pending) continue;
+    // Neither ready nor pending: a hub restart since the request dropped the spawn (the user asks
+    // again, as they would press Start again), or the spawn failed (its progress says why).
+    if (options.hubRestarts() > restartsSeen) {
+      restartsSeen = options.hubRestarts();
+      restarted++;
+      const again = await start();
+      if (again) return result(again, signInSeconds);
+      continue;
+    }
+    const progress = await session
+      .request("GET", `${serverApi}/progress`, { headers: { Accept: "text/event-stream" } })
+      .catch(() => undefined);
+    const failure =
+      /"message": ?"([^"]*)"[^}]*"failed": ?true|"failed": ?true[^}]*"message": ?"([^"]*)"/.exec(
+        progress?.body ?? "",
+      );
+    return result(
+      {
+        kind: "failed",
+        cause: "spawn failed",
+        detail: failure?.[1] ?? failure?.[2] ?? "no server and no message",
+      },
+      signInSeconds,
+    );
+  }
+  const ready = seconds(requested);
+  const status = await session
+    .navigate("GET", `${publicUrl}/user/${user}/api/status`)
+    .catch((error: Error) => ({ status: 0, body: error.message }));
+  if (status.status !== 200)
+    return result(
+      { kind: "failed", cause: "server unreachable", detail: `${status.status} ${message(status.body)}` },
+      signInSeconds,
+    );
+  return result({ kind: "started", seconds: ready, reachableSeconds: seconds(requested) }, signInSeconds);
+}
