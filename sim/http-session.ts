@@ -155,18 +155,22 @@ export class HttpSession {
     const leavesHub = (next: URL) =>
       next.host === hub.host && !next.pathname.startsWith(`${hubBase(hub)}hub/`);
 
-    const form = await step("open the login form", () =>
-      this.navigate("GET", new URL("hub/oauth_login", hubBaseUrl(hub)).href),
+    // The hub sends the browser to the provider: its login form, or straight back when the provider
+    // still has a session for this browser.
+    const first = await step("open the login form", () =>
+      this.navigate("GET", new URL("hub/oauth_login", hubBaseUrl(hub)).href, {}, leavesHub),
     );
-    const action = formAction(form.body);
-    if (form.status !== 200 || !action || new URL(form.url).host === hub.host)
-      throw new SignInError("open the login form", form, "(expected the identity provider's login form)");
-
-    const landed = await step("post the login form", () =>
-      this.navigate("POST", new URL(action, form.url).href, { form: { username, password } }, leavesHub),
-    );
-    if (new URL(landed.url).host !== hub.host)
-      throw new SignInError("post the login form", landed, "(the provider did not send the browser back)");
+    let landed = first;
+    if (new URL(first.url).host !== hub.host) {
+      const action = formAction(first.body);
+      if (first.status !== 200 || !action)
+        throw new SignInError("open the login form", first, "(expected the identity provider's login form)");
+      landed = await step("post the login form", () =>
+        this.navigate("POST", new URL(action, first.url).href, { form: { username, password } }, leavesHub),
+      );
+      if (new URL(landed.url).host !== hub.host)
+        throw new SignInError("post the login form", landed, "(the provider did not send the browser back)");
+    }
     if (landed.status >= 400) throw new SignInError("return to the hub's callback", landed);
 
     if (!this.cookies.get(new URL("hub/api/user", hubBaseUrl(hub)), "_xsrf"))
