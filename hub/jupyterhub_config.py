@@ -99,7 +99,8 @@ def check_profile(spawner) -> None:
     spawner.user_options = options
 
 
-c.JupyterHub.spawner_class = "kubespawner.KubeSpawner"
+# KubeSpawner that retries a claim lost to a ResourceQuota update conflict (quota_safe_spawner.py).
+c.JupyterHub.spawner_class = "quota_safe_spawner.QuotaSafeKubeSpawner"
 for key, value in settings["spawner"].items():
     setattr(c.KubeSpawner, key, value)
 c.KubeSpawner.profile_list = profile_list
