@@ -1,32 +1,18 @@
 /**
  * Everything a class needs, up: the simulated cluster with the stack deployed by the real engine,
- * the live hub/proxy/database, the identity provider configured from the stack with one account
- * per student, and the notebook runner. `stop()` takes it all down again, also after a failure.
+ * then the live services (sim/live/services.ts) with one account per student. `stop()` takes it
+ * all down again, also after a failure.
  */
 import { randomBytes } from "node:crypto";
-import { HUB_SECRET_KEYS } from "../../components/jupyterhub/secret-keys";
-import { NAMES } from "../../components/names";
 import type { PlatformConfig } from "../../config/schema/platform";
 import { type SimCluster, startCluster, stopCluster } from "../cluster";
 import { deployWithEngine } from "../engine-deploy";
-import {
-  identityProviderOptions,
-  type RunningIdentityProvider,
-  startIdentityProvider,
-  type TestAccount,
-} from "../identity-provider";
-import { secretValue } from "../live/database";
-import { type LivePlatform, startLivePlatform } from "../live/platform";
-import { freePorts } from "../ports";
+import type { TestAccount } from "../identity-provider";
+import { type LiveServices, type NotebookRunnerStart, startLiveServices } from "../live/services";
 
-export interface ClassPlatform {
+export interface ClassPlatform extends LiveServices {
   readonly cluster: SimCluster;
-  readonly live: LivePlatform;
-  readonly identity: RunningIdentityProvider;
-  /** The proxy's auth token (Secret `hub`), for reading its routes. */
-  readonly proxyToken: string;
   readonly seconds: { readonly cluster: number; readonly deploy: number; readonly platform: number };
-  stop(): Promise<void>;
 }
 
 export interface ClassPlatformOptions {
@@ -35,8 +21,7 @@ export interface ClassPlatformOptions {
   readonly config: PlatformConfig;
   readonly accounts: readonly TestAccount[];
   readonly log: (line: string) => void;
-  /** Starts what runs the user pods' notebook servers; returns how to stop it. */
-  readonly notebooks?: (cluster: SimCluster) => Promise<{ stop(): Promise<void> }>;
+  readonly notebooks?: NotebookRunnerStart;
 }
 
 /** `count` accounts in `group`, named student-001…, each with its own random password. */
@@ -50,58 +35,30 @@ export function classAccounts(count: number, group: string): TestAccount[] {
 
 export async function startClassPlatform(options: ClassPlatformOptions): Promise<ClassPlatform> {
   const { config, log } = options;
-  const namespace = config.cluster.namespace;
   let started = Date.now();
   const cluster = await startCluster({ name: options.name, config, nodes: config.nodes, log });
   const clusterSeconds = (Date.now() - started) / 1000;
-  const stops: (() => Promise<unknown>)[] = [() => stopCluster(options.name, log)];
-  const stop = async () => {
-    for (const step of stops.reverse())
-      await step().catch((error: Error) => log(`stopping: ${error.message}`));
-  };
   try {
     started = Date.now();
     await deployWithEngine(cluster, options.stack, config);
     const deploySeconds = (Date.now() - started) / 1000;
-
     started = Date.now();
-    const [identityPort] = (await freePorts(1)) as [number];
-    const live = await startLivePlatform(cluster, namespace, `http://127.0.0.1:${identityPort}`);
-    stops.push(() => live.stop());
-    const clientSecret = await secretValue(
-      cluster,
-      namespace,
-      NAMES.hubSecret,
-      HUB_SECRET_KEYS.oauthClientSecret,
-    );
-    const identity = await startIdentityProvider({
-      ...identityProviderOptions(config, {
-        hubUrl: live.publicUrl,
-        clientSecret,
-        accounts: options.accounts,
-      }),
-      port: identityPort,
-    });
-    stops.push(() => identity.stop());
-    if (options.notebooks) {
-      const runner = await options.notebooks(cluster);
-      stops.push(() => runner.stop());
-    }
-    const proxyToken = await secretValue(cluster, namespace, NAMES.hubSecret, HUB_SECRET_KEYS.proxyAuthToken);
+    const services = await startLiveServices(cluster, config, options.accounts, options.notebooks);
     const platformSeconds = (Date.now() - started) / 1000;
     log(
-      `live platform at ${live.publicUrl} (identity provider ${identity.baseUrl}) in ${platformSeconds.toFixed(1)} s`,
+      `live platform at ${services.live.publicUrl} (identity provider ${services.identity.baseUrl}) in ${platformSeconds.toFixed(1)} s`,
     );
     return {
+      ...services,
       cluster,
-      live,
-      identity,
-      proxyToken,
       seconds: { cluster: clusterSeconds, deploy: deploySeconds, platform: platformSeconds },
-      stop,
+      async stop() {
+        await services.stop();
+        await stopCluster(options.name, log);
+      },
     };
   } catch (error) {
-    await stop();
+    await stopCluster(options.name, log);
     throw error;
   }
 }
