@@ -32,17 +32,21 @@ export async function startIdentityProvider(
   const issuer = `${baseUrl}${paths.issuer}`;
 
   const provider = new Provider(issuer, providerConfiguration(options, paths, accounts, store, key));
-  const counts: LoginCounts & { tokensIssued: number; tokenErrors: number } = {
+  const counts: LoginCounts & { tokensIssued: number; tokenErrors: number; serverErrors: number } = {
     loginsOk: 0,
     loginsRefused: 0,
     tokensIssued: 0,
     tokenErrors: 0,
+    serverErrors: 0,
   };
   provider.on("grant.success", () => {
     counts.tokensIssued += 1;
   });
   provider.on("grant.error", () => {
     counts.tokenErrors += 1;
+  });
+  provider.on("server_error", () => {
+    counts.serverErrors += 1;
   });
   const interaction = interactionHandler(provider, accounts, options.application, counts);
   const oidc = provider.callback();
@@ -52,6 +56,7 @@ export async function startIdentityProvider(
     const login = LOGIN_PATH.exec(pathname);
     if (login?.[1]) {
       interaction(req, res, login[1]).catch((error: Error) => {
+        counts.serverErrors += 1;
         if (res.headersSent) return res.destroy(error);
         res.writeHead(500, { "Content-Type": "text/html; charset=utf-8" });
         res.end(errorPage("The identity provider failed", error.message));

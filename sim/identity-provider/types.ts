@@ -53,6 +53,8 @@ export interface IdentityProviderCounters {
   readonly tokensIssued: number;
   /** Token requests refused (wrong client secret, reused or unknown code, ...). */
   readonly tokenErrors: number;
+  /** Requests oidc-provider failed with a server error (500): a bug here, never the user's fault. */
+  readonly serverErrors: number;
 }
 
 export interface RunningIdentityProvider {

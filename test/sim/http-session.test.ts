@@ -14,7 +14,7 @@ import {
 } from "../../sim/identity-provider";
 import { freePorts } from "../../sim/ports";
 import { prodConfig } from "../helpers";
-import { type MiniHub, startMiniHub } from "../support/mini-hub";
+import { type MiniHub, startMiniHubFor } from "../support/mini-hub";
 
 describe("the cookie jar", () => {
   const hub = new URL("http://127.0.0.1:8000/hub/login");
@@ -43,7 +43,6 @@ describe("the cookie jar", () => {
 
 describe("signIn says where a sign-in stopped", () => {
   const config = prodConfig();
-  const { oauth } = config.auth;
   const accounts = [{ username: "ada", password: generatedClientSecret().slice(0, 20), groups: ["g"] }];
   const secret = generatedClientSecret();
   let provider: RunningIdentityProvider;
@@ -55,18 +54,7 @@ describe("signIn says where a sign-in stopped", () => {
     provider = await startIdentityProvider(
       identityProviderOptions(config, { hubUrl, clientSecret: secret, accounts }),
     );
-    hub = await startMiniHub({
-      clientId: oauth.clientId,
-      clientSecret: secret,
-      authorizeUrl: provider.endpoints.authorize,
-      tokenUrl: provider.endpoints.token,
-      userinfoUrl: provider.endpoints.userinfo,
-      scopes: oauth.scopes,
-      usernameClaim: oauth.usernameClaim,
-      groupsClaim: oauth.groupsClaim,
-      clientAuth: "post",
-      port,
-    });
+    hub = await startMiniHubFor(provider, config, secret, port);
   });
 
   after(async () => {

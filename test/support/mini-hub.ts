@@ -8,6 +8,8 @@
 import { createHash, randomBytes } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import type { PlatformConfig } from "../../config/schema/platform";
+import type { RunningIdentityProvider } from "../../sim/identity-provider";
 
 export interface MiniHubOptions {
   readonly clientId: string;
@@ -149,4 +151,26 @@ export async function startMiniHub(options: MiniHubOptions): Promise<MiniHub> {
     });
   });
   return miniHub;
+}
+
+/** The stand-in hub as the stack configures the hub's client, signing in at `provider`. */
+export function startMiniHubFor(
+  provider: RunningIdentityProvider,
+  config: PlatformConfig,
+  clientSecret: string,
+  port: number,
+): Promise<MiniHub> {
+  const { oauth } = config.auth;
+  return startMiniHub({
+    clientId: oauth.clientId,
+    clientSecret,
+    authorizeUrl: provider.endpoints.authorize,
+    tokenUrl: provider.endpoints.token,
+    userinfoUrl: provider.endpoints.userinfo,
+    scopes: oauth.scopes,
+    usernameClaim: oauth.usernameClaim,
+    groupsClaim: oauth.groupsClaim,
+    clientAuth: "post",
+    port,
+  });
 }
