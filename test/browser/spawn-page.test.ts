@@ -10,47 +10,18 @@
  * install it.
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { accessSync, constants, copyFileSync, mkdirSync } from "node:fs";
+import { copyFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { type Browser, chromium, type Page } from "playwright-core";
-import { PROJECT_ROOT } from "../helpers";
+import type { Browser, Page } from "playwright-core";
+import { ARTIFACTS, launchChromium, requireChromium } from "../support/chromium";
 import { type RealHub, startRealHub } from "../support/real-hub";
-
-const CHROMIUM = "/usr/bin/chromium";
-const INSTALL_CHROMIUM = "apt-get update && apt-get install -y chromium";
-// As the machine's notes say: without the networking flags Chromium keeps calling out of a closed network.
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-const ARTIFACTS = path.join(PROJECT_ROOT, "test", "artifacts");
 
 const CPU = ["cpu-default"];
 const GPU = ["gpu-pytorch-single", "gpu-tensorflow-single", "gpu-pytorch-dual", "gpu-tensorflow-dual"];
 const MIG = ["mig-1g-5gb", "mig-2g-10gb"];
 const CUSTOM_IMAGE_FIELD = "profile-option-custom-image--image--unlisted-choice";
 const GPU_COUNT_FIELD = "profile-option-custom-image--gpus";
-
-function requireChromium(): void {
-  // A fresh machine installs Debian's package first (as root); elsewhere the message says how.
-  spawnSync("bash", [path.join(PROJECT_ROOT, "tools", "ensure-chromium.sh")], { stdio: "inherit" });
-  try {
-    accessSync(CHROMIUM, constants.X_OK);
-  } catch (error) {
-    assert.fail(
-      `Debian's Chromium is not installed (${CHROMIUM}: ${(error as NodeJS.ErrnoException).code}). ` +
-        `This test needs it; install it as root with: ${INSTALL_CHROMIUM}`,
-    );
-  }
-}
 
 async function startHub(): Promise<RealHub> {
   return startRealHub(path.join("test", "hub", "serve_hub.py"));
@@ -150,7 +121,7 @@ describe("the spawn page in Chromium", { timeout: 12 * 60_000 }, () => {
     requireChromium();
     mkdirSync(ARTIFACTS, { recursive: true });
     hub = await startHub();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 30_000 });
+    browser = await launchChromium();
   });
 
   after(async () => {
