@@ -143,13 +143,14 @@ if culler["enabled"]:
         }
     )
     if any(p.get("idle_timeout") or p.get("max_runtime") for p in PROFILES):
-        # Every minute: the limits are 30 minutes and more, and one user list a minute costs the hub little.
+        # Every minute (the limits are 30 minutes and more, and one user list a minute costs the hub
+        # little), or as often as the hub-wide culler looks when that is more often.
         profile_culler = [
             sys.executable,
             str(HERE / "profile_culler.py"),
             f"--url={api_url}",
             f"--settings={SETTINGS_PATH}",
-            "--every=60",
+            f"--every={min(60, culler['every'])}",
         ]
         c.JupyterHub.services.append({"name": "profile-culler", "command": profile_culler})
         c.JupyterHub.load_roles.append(
