@@ -15,6 +15,7 @@ import { KubeClient } from "./kube-client";
 import { readKubeconfig, writeKubeconfig } from "./kubeconfig";
 import { createNodes } from "./nodes";
 import { createPki } from "./pki";
+import { reservePodNetwork } from "./pod-network";
 import { freePorts } from "./ports";
 import { isRunning, type ProcessRecord, readProcesses, signalAll, startProcess, stopAll } from "./processes";
 import { ensureTools, SIM_DIR, type SimTools, toolPaths } from "./tools";
@@ -93,6 +94,7 @@ export async function startCluster(options: StartOptions): Promise<SimCluster> {
     number,
   ];
   const ports = { etcd, etcdPeer, apiserver, controllerManager, scheduler, kwok };
+  const podNetwork = await reservePodNetwork(SIM_STATE_ROOT, dir);
   const credentials = {
     server: `https://127.0.0.1:${apiserver}`,
     ca: readFileSync(pki.ca, "utf8"),
@@ -116,7 +118,15 @@ export async function startCluster(options: StartOptions): Promise<SimCluster> {
   };
   try {
     const controlPlaneStarted = Date.now();
-    const processes = await startControlPlane({ dir, tools, pki, ports, admin: client, log });
+    const processes = await startControlPlane({
+      dir,
+      tools,
+      pki,
+      ports,
+      admin: client,
+      log,
+      podCidr: podNetwork.cidr,
+    });
     for (const line of await createK3sDefaults(client, options.config))
       log(`created ${line}, as k3s ships it`);
     await startProvisioner(cluster, processes);
@@ -131,7 +141,7 @@ export async function startCluster(options: StartOptions): Promise<SimCluster> {
     }
     writeFileSync(
       path.join(dir, "cluster.json"),
-      `${JSON.stringify({ name: options.name, server: credentials.server, kubeconfig, ports, versions: tools.versions }, null, 2)}\n`,
+      `${JSON.stringify({ name: options.name, server: credentials.server, kubeconfig, ports, podCidr: podNetwork.cidr, versions: tools.versions }, null, 2)}\n`,
     );
     seconds.total = (Date.now() - started) / 1000;
     log(

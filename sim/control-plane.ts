@@ -32,6 +32,8 @@ export interface ControlPlaneContext {
   readonly ports: Ports;
   readonly admin: KubeClient;
   readonly log: (line: string) => void;
+  /** kwok's pod IPs: a loopback /16 of this cluster alone (sim/pod-network.ts), e.g. 127.1.0.1/16. */
+  readonly podCidr: string;
 }
 
 const host = "127.0.0.1";
@@ -173,8 +175,9 @@ export async function startControlPlane(context: ControlPlaneContext): Promise<P
       `--node-ip=${host}`,
       `--node-port=${ports.kwok}`,
       `--server-address=${host}:${ports.kwok}`,
-      // Pod IPs: a /16, room for every user pod of a big class.
-      "--cidr=10.244.0.1/16",
+      // Pod IPs: a loopback /16 (room for every user pod of a big class) that processes standing in
+      // for a pod's containers can listen on (sim/pod-network.ts, sim/notebook-runner.ts).
+      `--cidr=${context.podCidr}`,
       "--node-lease-duration-seconds=40",
     ],
     () => probe(`http://${host}:${ports.kwok}/healthz`),

@@ -1,0 +1,106 @@
+/**
+ * Real notebook servers behind the simulated cluster's user pods, on request (most clusters do not
+ * need them and do not pay for them):
+ *
+ *   const runner = await startNotebookRunner(cluster, { namespace: config.cluster.namespace });
+ *   // (without a namespace: the user pods of every namespace)
+ *   ... the hub spawns; each Running user pod gets a jupyterhub-singleuser on its IP and port ...
+ *   await runner.stop();   // or stopCluster(name) / npm run sim:down, which stop it with the rest
+ *
+ * The runner is one of the cluster's processes (processes.txt, `notebook-runner`), started after the
+ * rest, so it is stopped first. See sim/notebook-servers.ts for what it does per pod and docs/sim.md,
+ * "Notebook servers".
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { clusterDir, PROJECT_ROOT } from "./cluster";
+import { NOTEBOOKS_FILE, type ServerState } from "./notebook-servers";
+import { type ProcessRecord, startProcess, stopProcess } from "./processes";
+import { SIM_DIR } from "./tools";
+import { waitFor } from "./wait";
+
+export const SINGLEUSER_VENV = path.join(PROJECT_ROOT, ".work", "singleuser-venv");
+export const SINGLEUSER_REQUIREMENTS = path.join(SIM_DIR, "singleuser", "requirements.txt");
+
+/**
+ * Options every server gets after the container's own. Here, unlike in the image, the servers run
+ * as this machine's user, and jupyter-server refuses root without --allow-root.
+ */
+export const RUNNER_ARGS: readonly string[] = process.getuid?.() === 0 ? ["--ServerApp.allow_root=True"] : [];
+/** Environment every server gets on top of the pod's (what the image's own config would set). */
+export const RUNNER_ENV: Readonly<Record<string, string>> = {};
+
+/** Makes or reuses .work/singleuser-venv (tools/python-env.sh); about 40 s and 360 MB the first time. */
+export function ensureSingleuserVenv(): string {
+  const result = spawnSync(
+    "bash",
+    [
+      path.join(PROJECT_ROOT, "tools", "python-env.sh"),
+      "--venv",
+      SINGLEUSER_VENV,
+      "--requirements",
+      SINGLEUSER_REQUIREMENTS,
+    ],
+    { cwd: PROJECT_ROOT, encoding: "utf8", timeout: 10 * 60_000 },
+  );
+  if (result.status !== 0)
+    throw new Error(`tools/python-env.sh for ${SINGLEUSER_VENV} failed:\n${result.stdout}${result.stderr}`);
+  return SINGLEUSER_VENV;
+}
+
+export interface NotebookRunner {
+  readonly record: ProcessRecord;
+  /** The servers running now (`.work/sim/<name>/notebooks.json`). */
+  servers(): ServerState[];
+  /** Stops the runner and with it every server it started. */
+  stop(): Promise<void>;
+}
+
+export interface RunnerStartOptions {
+  /** The user pods' namespace (the stack's cluster.namespace); every namespace when not given. */
+  readonly namespace?: string;
+  readonly log?: (line: string) => void;
+}
+
+/** The servers the runner of the cluster in `dir` has running. */
+export function notebookServers(dir: string): ServerState[] {
+  const file = path.join(dir, NOTEBOOKS_FILE);
+  return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as ServerState[]) : [];
+}
+
+/**
+ * Starts the notebook runner for a running cluster (a SimCluster, or a cluster's name, e.g. after
+ * npm run sim:up) and waits until it follows the namespace's user pods.
+ */
+export async function startNotebookRunner(
+  cluster: { readonly dir: string; readonly kubeconfig: string } | string,
+  options: RunnerStartOptions = {},
+): Promise<NotebookRunner> {
+  const dir = typeof cluster === "string" ? clusterDir(cluster) : cluster.dir;
+  const kubeconfig = typeof cluster === "string" ? path.join(dir, "kubeconfig") : cluster.kubeconfig;
+  const venv = ensureSingleuserVenv();
+  const script = path.join(SIM_DIR, "notebook-runner-main.ts");
+  const record = startProcess(
+    dir,
+    "notebook-runner",
+    process.execPath,
+    ["--import", "tsx", script, kubeconfig, venv, ...(options.namespace ? [options.namespace] : [])],
+    { match: script, cwd: PROJECT_ROOT }, // `--import tsx` resolves from the working directory
+  );
+  await waitFor(
+    "the notebook runner to follow user pods",
+    () => existsSync(record.log) && readFileSync(record.log, "utf8").includes("following user pods"),
+    { timeoutMs: 60_000, processes: [record] },
+  );
+  options.log?.(
+    `notebook runner (pid ${record.pid}) following user pods in ${options.namespace ?? "every namespace"}`,
+  );
+  return {
+    record,
+    servers: () => notebookServers(dir),
+    stop: async () => {
+      await stopProcess(record);
+    },
+  };
+}

@@ -1,0 +1,266 @@
+/**
+ * The notebook runner's work (sim/notebook-runner-main.ts is its process): it follows the user pods
+ * of a namespace (label component=singleuser-server) and, for each pod that is Running with an IP,
+ * starts the pod's real notebook server (sim/notebook-plan.ts) once, keyed by the pod's UID, never
+ * again for that UID (not even when it exits: nothing restarts it). When the pod is being deleted,
+ * is gone or stops running, the server gets SIGTERM, then SIGKILL after the pod's grace period, as a
+ * kubelet does. Each server runs in its own process group through sim/singleuser/launch.py, which
+ * makes the kernel stop it if the runner dies. One log per server:
+ * `.work/sim/<name>/logs/notebooks/<pod>.log`; the servers' state in `.work/sim/<name>/notebooks.json`
+ * (pod, uid, pid, url, seconds to the first HTTP answer, RSS then).
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import path from "node:path";
+import type { KubeClient, WatchEvent } from "./kube-client";
+import { type NotebookPod, type ServerPlan, serverPlan } from "./notebook-plan";
+import { containerEnv, localMounts } from "./notebook-pod";
+import { POD_LABEL } from "./spawn";
+import { sleep } from "./wait";
+
+export const NOTEBOOKS_FILE = "notebooks.json";
+const RUNNER_STOPPING = "runner stopping";
+const LAUNCH = path.join(__dirname, "singleuser", "launch.py");
+
+export interface RunnerOptions {
+  readonly client: KubeClient;
+  /** The user pods' namespace; every namespace when not given. */
+  readonly namespace?: string;
+  /** The cluster's folder, `.work/sim/<name>`. */
+  readonly dir: string;
+  readonly venv: string;
+  readonly log: (line: string) => void;
+  /** Longest wait between SIGTERM and SIGKILL, whatever the pod's grace period says. */
+  readonly maxGraceMs?: number;
+  readonly extraArgs?: readonly string[];
+  readonly extraEnv?: Readonly<Record<string, string>>;
+}
+
+export interface ServerState {
+  readonly pod: string;
+  readonly uid: string;
+  readonly pid: number;
+  readonly url: string;
+  readonly log: string;
+  /** Seconds from start to the first HTTP answer under the prefix, once there is one. */
+  answeredSeconds?: number;
+  /** The server process's RSS in MiB when it first answered. */
+  rssMiB?: number;
+  exited?: string;
+}
+
+interface Server {
+  readonly state: ServerState;
+  readonly child: ChildProcess;
+  readonly exited: Promise<void>;
+  /** The pod's own folder: its emptyDirs and its "container filesystem", removed with the pod. */
+  readonly podDir: string;
+  stopping?: Promise<void>;
+}
+
+function rssMiB(pid: number): number | undefined {
+  try {
+    const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+    return kb ? Math.round(Number(kb) / 102.4) / 10 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Any HTTP answer from `url` (the server is up), or false. */
+function answers(url: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const request = http.get(url, { timeout: 2000 }, (response) => {
+      response.resume();
+      resolve(true);
+    });
+    request.on("error", () => resolve(false));
+    request.on("timeout", () => {
+      request.destroy();
+      resolve(false);
+    });
+  });
+}
+
+export class NotebookServers {
+  private readonly servers = new Map<string, Server>();
+  /** Every UID a server was started (or refused) for: never started twice. */
+  private readonly handled = new Set<string>();
+
+  constructor(private readonly options: RunnerOptions) {}
+
+  private get stateFile(): string {
+    return path.join(this.options.dir, NOTEBOOKS_FILE);
+  }
+
+  private save(): void {
+    const states = [...this.servers.values()].map((server) => server.state);
+    writeFileSync(this.stateFile, `${JSON.stringify(states, null, 2)}\n`);
+  }
+
+  private async start(pod: NotebookPod): Promise<void> {
+    const { name, uid } = pod.metadata;
+    this.handled.add(uid);
+    const podDir = path.join(this.options.dir, "notebooks", `${name}-${uid}`);
+    const logDir = path.join(this.options.dir, "logs", "notebooks");
+    mkdirSync(logDir, { recursive: true });
+    let plan: ServerPlan;
+    try {
+      plan = serverPlan(pod, {
+        venv: this.options.venv,
+        env: await containerEnv(this.options.client, pod),
+        mounts: await localMounts(this.options.client, pod, this.options.dir, podDir),
+        rootfs: path.join(podDir, "rootfs"),
+        ...(this.options.extraArgs ? { extraArgs: this.options.extraArgs } : {}),
+        ...(this.options.extraEnv ? { extraEnv: this.options.extraEnv } : {}),
+      });
+    } catch (error) {
+      this.options.log(`${name} (${uid}): not started: ${(error as Error).message}`);
+      return;
+    }
+    mkdirSync(plan.cwd, { recursive: true });
+    const log = path.join(logDir, `${name}.log`);
+    const out = openSync(log, "a");
+    writeFileSync(out, `=== ${new Date().toISOString()} pod ${name} uid ${uid} on ${plan.ip}:${plan.port}\n`);
+    const started = Date.now();
+    const python = path.join(this.options.venv, "bin", "python");
+    const child = spawn(python, [LAUNCH, String(process.pid), plan.command, ...plan.args], {
+      cwd: plan.cwd,
+      env: plan.env,
+      detached: true, // its own process group, so a stop reaches everything it started
+      stdio: ["ignore", out, out],
+    });
+    const pid = child.pid ?? -1;
+    const url = `http://${plan.ip}:${plan.port}${plan.prefix}`;
+    const state: ServerState = { pod: name, uid, pid, url, log };
+    child.on("error", (error) => this.options.log(`${name}: could not start its server: ${error.message}`));
+    const exited = new Promise<void>((resolve) =>
+      child.on("exit", (code, signal) => {
+        state.exited = `${code ?? signal}`;
+        this.options.log(`${name}: server (pid ${pid}) exited with ${state.exited}`);
+        this.servers.delete(uid);
+        this.save();
+        resolve();
+      }),
+    );
+    this.servers.set(uid, { state, child, exited, podDir });
+    this.save();
+    this.options.log(`${name} (${uid}): started jupyterhub-singleuser (pid ${pid}) on ${url}`);
+    if (plan.postStart) this.postStart(plan, out);
+    void this.watchFirstAnswer(uid, `${url}api`, started);
+  }
+
+  /** The container's postStart exec hook, as the kubelet runs it once the container started. */
+  private postStart(plan: ServerPlan, out: number): void {
+    const [command, ...args] = plan.postStart ?? [];
+    if (!command) return;
+    spawn(command, args, { cwd: plan.cwd, env: plan.env, stdio: ["ignore", out, out] }).on("error", (error) =>
+      writeFileSync(out, `postStart hook failed: ${error.message}\n`),
+    );
+  }
+
+  private async watchFirstAnswer(uid: string, url: string, started: number): Promise<void> {
+    for (;;) {
+      const server = this.servers.get(uid);
+      if (!server) return;
+      if (await answers(url)) {
+        server.state.answeredSeconds = (Date.now() - started) / 1000;
+        server.state.rssMiB = rssMiB(server.state.pid);
+        this.options.log(
+          `${server.state.pod}: answering after ${server.state.answeredSeconds.toFixed(1)} s (RSS ${server.state.rssMiB} MiB)`,
+        );
+        this.save();
+        return;
+      }
+      await sleep(100);
+    }
+  }
+
+  /**
+   * SIGTERM to the server's process group, SIGKILL after `graceMs`; then the pod's own folder goes,
+   * unless the runner is only stopping (the pod is still there).
+   */
+  stop(uid: string, graceMs: number, why: string): Promise<void> {
+    const server = this.servers.get(uid);
+    if (!server) return Promise.resolve();
+    server.stopping ??= this.terminate(server, graceMs, why).then(() => {
+      if (why !== RUNNER_STOPPING) rmSync(server.podDir, { recursive: true, force: true });
+    });
+    return server.stopping;
+  }
+
+  private async terminate(server: Server, graceMs: number, why: string): Promise<void> {
+    const { pod, pid } = server.state;
+    const signal = (name: NodeJS.Signals) => {
+      try {
+        process.kill(-pid, name);
+      } catch {
+        // already gone
+      }
+    };
+    this.options.log(`${pod}: stopping its server (pid ${pid}): ${why}`);
+    signal("SIGTERM");
+    const timer = new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), graceMs));
+    if ((await Promise.race([server.exited, timer])) === "timeout") {
+      this.options.log(`${pod}: server still running ${graceMs / 1000} s after SIGTERM: SIGKILL`);
+      signal("SIGKILL");
+      await server.exited;
+    }
+  }
+
+  private grace(pod: NotebookPod): number {
+    const seconds = pod.metadata.deletionGracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30;
+    return Math.min(seconds * 1000, this.options.maxGraceMs ?? 30_000);
+  }
+
+  async onEvent(event: WatchEvent<NotebookPod>): Promise<void> {
+    const pod = event.object;
+    const { uid } = pod.metadata;
+    const running = pod.status?.phase === "Running" && !!pod.status.podIP && !pod.metadata.deletionTimestamp;
+    if (event.type !== "DELETED" && running) {
+      const server = this.servers.get(uid);
+      if (server && !server.state.url.startsWith(`http://${pod.status?.podIP}:`))
+        this.options.log(`${pod.metadata.name}: pod IP changed to ${pod.status?.podIP}; keeping the server`);
+      if (!this.handled.has(uid)) await this.start(pod);
+      return;
+    }
+    if (this.servers.has(uid)) {
+      const why =
+        event.type === "DELETED"
+          ? "pod deleted"
+          : pod.metadata.deletionTimestamp
+            ? "pod deleting"
+            : `pod ${pod.status?.phase}`;
+      void this.stop(uid, this.grace(pod), why);
+    }
+  }
+
+  /** After each (re)list: servers whose pod is no longer there are stopped. */
+  onListed(pods: readonly NotebookPod[]): void {
+    const present = new Set(pods.map((pod) => pod.metadata.uid));
+    for (const uid of this.servers.keys())
+      if (!present.has(uid)) void this.stop(uid, this.options.maxGraceMs ?? 30_000, "pod gone");
+  }
+
+  /** Follows the namespace's user pods until `signal` aborts. */
+  run(signal: AbortSignal, onListed?: () => void): Promise<void> {
+    writeFileSync(this.stateFile, "[]\n");
+    let listed = false;
+    return this.options.client.watch<NotebookPod>(
+      `/api/v1/${this.options.namespace ? `namespaces/${this.options.namespace}/` : ""}pods?labelSelector=${POD_LABEL}`,
+      (event) => this.onEvent(event),
+      signal,
+      (pods) => {
+        this.onListed(pods);
+        if (!listed) onListed?.();
+        listed = true;
+      },
+    );
+  }
+
+  /** Stops every server (the runner is exiting). */
+  async stopAll(graceMs: number): Promise<void> {
+    await Promise.all([...this.servers.keys()].map((uid) => this.stop(uid, graceMs, RUNNER_STOPPING)));
+  }
+}
