@@ -28,8 +28,15 @@ export const SINGLEUSER_REQUIREMENTS = path.join(SIM_DIR, "singleuser", "require
  * as this machine's user, and jupyter-server refuses root without --allow-root.
  */
 export const RUNNER_ARGS: readonly string[] = process.getuid?.() === 0 ? ["--ServerApp.allow_root=True"] : [];
-/** Environment every server gets on top of the pod's (what the image's own config would set). */
-export const RUNNER_ENV: Readonly<Record<string, string>> = {};
+/**
+ * Environment every server gets on top of the pod's: sim/singleuser/jupyter_server_config.json as
+ * a system config directory (where the image has /etc/jupyter), which keeps JupyterLab from reaching
+ * the internet (news feed, update check, PyPI for the extension manager): tests and the class run
+ * offline, and none of it is what the sim measures.
+ */
+export const RUNNER_ENV: Readonly<Record<string, string>> = {
+  JUPYTER_CONFIG_PATH: path.join(SIM_DIR, "singleuser"),
+};
 
 /** Makes or reuses .work/singleuser-venv (tools/python-env.sh); about 40 s and 360 MB the first time. */
 export function ensureSingleuserVenv(): string {

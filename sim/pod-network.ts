@@ -54,7 +54,7 @@ export function readPodNetwork(dir: string): PodNetwork | undefined {
 function inUse(dir: string): number | undefined {
   const network = readPodNetwork(dir);
   if (!network) return undefined;
-  const used = readProcesses(dir).some(isRunning) || (network.pid !== process.pid && alive(network.pid));
+  const used = readProcesses(dir).some(isRunning) || alive(network.pid);
   return used ? network.octet : undefined;
 }
 
