@@ -87,6 +87,8 @@ export class NotebookServers {
   private readonly servers = new Map<string, Server>();
   /** Every UID a server was started (or refused) for: never started twice. */
   private readonly handled = new Set<string>();
+  /** Pods that stopped running or went away while their server was being prepared. */
+  private readonly gone = new Set<string>();
 
   constructor(private readonly options: RunnerOptions) {}
 
@@ -119,6 +121,7 @@ export class NotebookServers {
       this.options.log(`${name} (${uid}): not started: ${(error as Error).message}`);
       return;
     }
+    if (this.gone.has(uid)) return; // deleted meanwhile
     mkdirSync(plan.cwd, { recursive: true });
     const log = path.join(logDir, `${name}.log`);
     const out = openSync(log, "a");
@@ -222,9 +225,12 @@ export class NotebookServers {
       const server = this.servers.get(uid);
       if (server && !server.state.url.startsWith(`http://${pod.status?.podIP}:`))
         this.options.log(`${pod.metadata.name}: pod IP changed to ${pod.status?.podIP}; keeping the server`);
-      if (!this.handled.has(uid)) await this.start(pod);
+      // Not awaited: a class's pods start side by side; `handled` keeps each UID to one server.
+      if (!this.handled.has(uid))
+        this.start(pod).catch((error: Error) => this.options.log(`${pod.metadata.name}: ${error.message}`));
       return;
     }
+    if (this.handled.has(uid)) this.gone.add(uid);
     if (this.servers.has(uid)) {
       const why =
         event.type === "DELETED"
@@ -239,6 +245,7 @@ export class NotebookServers {
   /** After each (re)list: servers whose pod is no longer there are stopped. */
   onListed(pods: readonly NotebookPod[]): void {
     const present = new Set(pods.map((pod) => pod.metadata.uid));
+    for (const uid of this.handled) if (!present.has(uid)) this.gone.add(uid);
     for (const uid of this.servers.keys())
       if (!present.has(uid)) void this.stop(uid, this.options.maxGraceMs ?? 30_000, "pod gone");
   }
