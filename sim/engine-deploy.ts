@@ -12,9 +12,10 @@ import { type PlatformRunning, platformRunning } from "./deploy";
 
 export interface EngineDeployReport extends PlatformRunning {
   readonly engine: EngineStack;
-  readonly preview: StepResult;
+  /** Absent when the previews were skipped (`previews: false`). */
+  readonly preview?: StepResult;
   readonly up: StepResult;
-  readonly secondPreview: StepResult;
+  readonly secondPreview?: StepResult;
 }
 
 /** One line per step: what it did, how long it took. */
@@ -35,6 +36,7 @@ export async function deployWithEngine(
   cluster: SimCluster,
   stack: string,
   config: PlatformConfig,
+  options: { readonly previews?: boolean } = {},
 ): Promise<EngineDeployReport> {
   const engine = await openSimEngineStack({
     name: cluster.name,
@@ -44,6 +46,12 @@ export async function deployWithEngine(
     log: cluster.log,
   });
   cluster.log(`engine: ${engineVersions(engine)}`);
+  if (options.previews === false) {
+    // Only `up`, for runs that use the platform rather than judge the deploy (npm run class).
+    const deployed = await up(engine);
+    cluster.log(stepLine(deployed));
+    return { engine, up: deployed, ...(await platformRunning(cluster, config)) };
+  }
   const first = await preview(engine);
   cluster.log(stepLine(first));
   const deployed = await up(engine);

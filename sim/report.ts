@@ -113,13 +113,17 @@ export async function formatEngineReport(
   workloads: readonly WorkloadState[],
   totalSeconds: number,
 ): Promise<string> {
-  const steps = [deploy.preview, deploy.up, deploy.secondPreview];
+  const steps = [deploy.preview, deploy.up, deploy.secondPreview].filter(
+    (step): step is NonNullable<typeof step> => step !== undefined,
+  );
   const lines = [
     clusterLine(cluster),
     `Engine: ${engineVersions(deploy.engine)}; state in ${path.relative(process.cwd(), deploy.engine.dir)}`,
     "",
     ...steps.map(stepLine),
-    `Policy pack: ${deploy.preview.policyViolations.length} violations in the preview`,
+    deploy.preview
+      ? `Policy pack: ${deploy.preview.policyViolations.length} violations in the preview`
+      : "Policy pack: not run (no preview)",
     ...(await runningSection(cluster, deploy, workloads)),
     `Times: ${clusterTimes(cluster)} · ${steps.map((s) => `${s.step} ${s.seconds.toFixed(1)} s`).join(" · ")} · total ${totalSeconds.toFixed(1)} s`,
   ];

@@ -40,7 +40,7 @@ export async function startClassPlatform(options: ClassPlatformOptions): Promise
   const clusterSeconds = (Date.now() - started) / 1000;
   try {
     started = Date.now();
-    await deployWithEngine(cluster, options.stack, config);
+    await deployWithEngine(cluster, options.stack, config, { previews: false });
     const deploySeconds = (Date.now() - started) / 1000;
     started = Date.now();
     const services = await startLiveServices(cluster, config, options.accounts, options.notebooks);

@@ -12,6 +12,7 @@ import { collectPlatform } from "../../render/collect";
 import { renderFiles } from "../../render/manifests";
 import type { SimCluster } from "../cluster";
 import { PROJECT_ROOT } from "../cluster";
+import { startNotebookRunner } from "../notebook-runner";
 import { classAccounts, startClassPlatform } from "./platform";
 import { type ClassReport, classReport } from "./report";
 import { classStorm } from "./storm";
@@ -61,7 +62,9 @@ export async function runClass(options: ClassOptions): Promise<ClassReport> {
     config,
     accounts,
     log,
-    ...(options.notebooks ? { notebooks: options.notebooks } : {}),
+    notebooks:
+      options.notebooks ??
+      ((cluster) => startNotebookRunner(cluster, { namespace: config.cluster.namespace, log })),
   });
   try {
     const expected = Math.min(options.students, predicted.users);

@@ -139,9 +139,17 @@ export async function runStudent(student: Student, options: StudentOptions): Pro
     );
   }
   const ready = seconds(requested);
-  const status = await session
-    .navigate("GET", `${publicUrl}/user/${user}/api/status`)
+  // As the browser: JupyterLab's page first (the server's OAuth round with the hub sets its cookie),
+  // then an API call of the kind the page makes.
+  const lab = await session
+    .navigate("GET", `${publicUrl}/user/${user}/lab`)
     .catch((error: Error) => ({ status: 0, body: error.message }));
+  const status =
+    lab.status === 200
+      ? await session
+          .request("GET", `${publicUrl}/user/${user}/api/status`)
+          .catch((error: Error) => ({ status: 0, body: error.message }))
+      : lab;
   if (status.status !== 200)
     return result(
       { kind: "failed", cause: "server unreachable", detail: `${status.status} ${message(status.body)}` },
