@@ -54,7 +54,9 @@ export type Component =
   | "singleuser-server"
   | "hub-db"
   | "image-puller"
-  | "nfs-provisioner";
+  | "nfs-provisioner"
+  | "backup"
+  | "monitoring";
 
 /** Where the proxy and the hub's own settings reach the hub inside the cluster. */
 export const HUB_URL = `http://${NAMES.hubService}:${PORTS.hub}`;

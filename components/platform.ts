@@ -6,6 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../config/schema/platform";
+import { Backup } from "./cluster/backup";
 import { GpuOperator } from "./cluster/gpu-operator";
 import { ImagePrePuller } from "./cluster/image-prepuller";
 import { podSecurityNamespace } from "./cluster/namespace";
@@ -83,6 +84,16 @@ export class Platform extends pulumi.ComponentResource {
       { parent: this },
     );
     const { hubSecretName, databaseSecretName } = secrets;
+    if (config.backup.enabled) {
+      // A cluster service, made here because the database's job needs the password HubSecrets generates.
+      const { databasePassword } = secrets;
+      const backupArgs = { config, credentials: args.secrets.backupCredentials ?? {} };
+      new Backup(
+        `${name}-backup`,
+        { ...backupArgs, ...(databasePassword ? { databasePassword } : {}) },
+        placed,
+      );
+    }
     if (config.database.type === "postgres" && databaseSecretName) {
       const database = { database: config.database };
       new Database(`${name}-database`, { config: database, namespace, databaseSecretName }, placed);

@@ -13,6 +13,8 @@ export interface PlatformSecrets {
   /** Absent only in preview, where a placeholder is rendered. */
   readonly oauthClientSecret?: pulumi.Output<string>;
   readonly databaseUrl?: pulumi.Output<string>;
+  /** backup.repository.credentials: each environment variable's value from its secret config key. */
+  readonly backupCredentials?: Record<string, pulumi.Output<string>>;
 }
 
 export interface StackConfig {
@@ -31,6 +33,16 @@ export function loadStackConfig(projectDir: string): StackConfig {
       ? pulumiConfig.getSecret(loaded.config.database.urlSecretKey)
       : undefined;
 
+  const backupKeys = loaded.config?.backup.enabled
+    ? Object.entries(loaded.config.backup.repository.credentials)
+    : [];
+  const backupCredentials = Object.fromEntries(
+    backupKeys.flatMap(([env, key]) => {
+      const value = pulumiConfig.getSecret(key);
+      return value ? [[env, value]] : [];
+    }),
+  );
+
   const beforeDeploy: ConfigIssue[] = loaded.issues.filter((issue) => issue.severity === "deploy");
   const missingSecret = (key: string, why: string): ConfigIssue => ({
     file: stackFile,
@@ -44,6 +56,11 @@ export function loadStackConfig(projectDir: string): StackConfig {
     beforeDeploy.push(
       missingSecret(loaded.config.database.urlSecretKey, "the external database URL is not set"),
     );
+  }
+
+  for (const [env, key] of backupKeys) {
+    if (!backupCredentials[env])
+      beforeDeploy.push(missingSecret(key, `the backup repository's ${env} is not set`));
   }
 
   const deploying = !pulumi.runtime.isDryRun();
@@ -63,6 +80,10 @@ export function loadStackConfig(projectDir: string): StackConfig {
   for (const issue of beforeDeploy) pulumi.log.warn(`needed before \`pulumi up\`: ${formatIssue(issue)}`);
   return {
     config: loaded.config,
-    secrets: { ...(oauthClientSecret ? { oauthClientSecret } : {}), ...(databaseUrl ? { databaseUrl } : {}) },
+    secrets: {
+      ...(oauthClientSecret ? { oauthClientSecret } : {}),
+      ...(databaseUrl ? { databaseUrl } : {}),
+      ...(backupKeys.length > 0 ? { backupCredentials } : {}),
+    },
   };
 }

@@ -47,9 +47,14 @@ describe("the Pulumi program", () => {
     );
   });
 
-  test("`pulumi up` on prod stops before any resource, naming the NFS server and the OAuth secret", () => {
+  test("`pulumi up` on prod stops before any resource, naming the NFS server, the backup repository and the OAuth secret", () => {
     const run = runLikePulumi("prod", "up", { PULUMI_NODEJS_TRANSPILE_ONLY: "true" });
-    assert.match(run.runError ?? "", /has 2 problem\(s\); nothing was deployed/);
+    assert.match(run.runError ?? "", /has 4 problem\(s\); nothing was deployed/);
+    assert.match(run.runError ?? "", /backup\.repository\.url: the backup repository is required/);
+    assert.match(
+      run.runError ?? "",
+      /backup\.repository\.addresses: the backup jobs may reach only the repository/,
+    );
     assert.match(
       run.runError ?? "",
       /Pulumi\.prod\.yaml:\d+:\d+: storage\.nfs\.server: the NFS server address is required/,

@@ -13,6 +13,7 @@
  */
 import type { PlatformConfig } from "../../config/schema/platform";
 import { ACCESS_LABELS, type Component, NAMES, PORTS, selectorLabels } from "../names";
+import { backupDatabaseClients } from "./backup-policy-rules";
 import {
   DNS,
   exceptions,
@@ -103,7 +104,8 @@ export function nfsProvisionerPolicyRules(config: Pick<PlatformConfig, "network"
 }
 
 /** The sections the hub namespace's policies read. */
-export type NetworkPolicyConfig = Pick<PlatformConfig, "database" | "ingress" | "network" | "auth">;
+export type NetworkPolicyConfig = Pick<PlatformConfig, "database" | "ingress" | "network" | "auth"> &
+  Partial<Pick<PlatformConfig, "backup">>;
 
 /** The hub's namespace. */
 export function networkPolicyRules(config: NetworkPolicyConfig): NetworkPolicyRules[] {
@@ -169,7 +171,7 @@ export function networkPolicyRules(config: NetworkPolicyConfig): NetworkPolicyRu
         NAMES.hubDatabase,
         "The hub's database: the hub only; it calls nothing.",
         "hub-db",
-        [{ from: [component("hub")], ports: tcp(PORTS.postgres) }],
+        [{ from: [component("hub")], ports: tcp(PORTS.postgres) }, ...backupDatabaseClients(config)],
         [],
       ),
     );

@@ -26,6 +26,8 @@ export interface SuppliedSecrets {
   readonly oauthClientSecret?: pulumi.Output<string>;
   /** Only with an external database: its URL, password included. */
   readonly databaseUrl?: pulumi.Output<string>;
+  /** The backup repository's credentials by environment variable (backup.repository.credentials). */
+  readonly backupCredentials?: Readonly<Record<string, pulumi.Output<string>>>;
 }
 
 export interface HubSecretsArgs {
@@ -37,6 +39,8 @@ export interface HubSecretsArgs {
 export class HubSecrets extends pulumi.ComponentResource {
   readonly hubSecretName: pulumi.Output<string>;
   readonly databaseSecretName?: pulumi.Output<string>;
+  /** The in-cluster database's password (secret), for the database's backup job (cluster/backup.ts). */
+  readonly databasePassword?: pulumi.Output<string>;
   /**
    * sha256 over every value the hub reads from Secrets: the hub pod's `checksum/secret`
    * annotation, so a changed OAuth client secret restarts the hub (as z2jh's checksum/secret).
@@ -89,12 +93,14 @@ export class HubSecrets extends pulumi.ComponentResource {
         child,
       );
       this.databaseSecretName = database.metadata.name;
+      this.databasePassword = pulumi.secret(password.result);
       checksummed.push(password.result);
     }
     this.checksum = pulumi.unsecret(pulumi.all(checksummed).apply((values) => checksum(values)));
     this.registerOutputs({
       hubSecretName: this.hubSecretName,
       ...(this.databaseSecretName ? { databaseSecretName: this.databaseSecretName } : {}),
+      ...(this.databasePassword ? { databasePassword: this.databasePassword } : {}),
       checksum: this.checksum,
     });
   }

@@ -1,6 +1,7 @@
 /** Every cross-field rule, run after the schema has accepted the config; all problems are reported at once. */
 import type { RuleIssue } from "../issues";
 import type { PlatformConfig } from "../schema/platform";
+import { backupRepositoryIsSet } from "./backup";
 import {
   customImageGpusFitSomeNode,
   everyProfileFitsSomeNode,
@@ -55,6 +56,7 @@ export const RULES: Readonly<Record<string, Rule>> = {
   quotaSlicesExist,
   resourceRequestsWithinLimits,
   nfsServerIsSet,
+  backupRepositoryIsSet,
   namespacesAreDistinct,
   identityProviderReachable,
   metadataAddressStaysClosed,

@@ -19,6 +19,7 @@ export function namespacesAreDistinct(config: PlatformConfig): RuleIssue[] {
     ...(config.gpuOperator.enabled
       ? [[["gpuOperator", "namespace"], config.gpuOperator.namespace] as [Path, string]]
       : []),
+    ...(config.backup.enabled ? [[["backup", "namespace"], config.backup.namespace] as [Path, string]] : []),
   ];
   return namespaces.flatMap(([path, name], index) => {
     const first = namespaces.findIndex(([, other]) => other === name);

@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { authSchema } from "./auth";
+import { backupSchema } from "./backup";
 import { clusterSchema, ingressSchema } from "./cluster";
 import { gpuOperatorSchema, networkSchema, priorityClassesSchema, quotaSchema } from "./cluster-services";
 import {
@@ -37,6 +38,7 @@ export const stackSectionsSchema = z.strictObject({
   quota: quotaSchema,
   network: networkSchema,
   priorityClasses: priorityClassesSchema,
+  backup: backupSchema,
 });
 
 export const platformSchema = stackSectionsSchema.extend({

@@ -163,6 +163,7 @@ describe("NFS storage", () => {
       true,
     );
     (config.storage.datasets as { enabled: boolean }).enabled = false;
+    config.backup.enabled = false; // its own read-only volumes of the exports (cluster-backup.test.ts)
     rendered = await render(config);
     assert.equal(rendered.all("PersistentVolume").length, 0);
     assert.equal(rendered.all("PersistentVolumeClaim").length, 0);

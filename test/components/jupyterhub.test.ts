@@ -324,6 +324,7 @@ describe("JupyterHub components", () => {
       .filter((resource) => resource.type.startsWith("random:"))
       .map((r) => r.name);
     assert.deepEqual(generated.sort(), [
+      "jupyterhub-backup-password",
       "jupyterhub-secrets-cookie-secret",
       "jupyterhub-secrets-crypt-key",
       "jupyterhub-secrets-db-password",
