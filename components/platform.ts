@@ -9,6 +9,7 @@ import type { PlatformConfig } from "../config/schema/platform";
 import { Backup } from "./cluster/backup";
 import { GpuOperator } from "./cluster/gpu-operator";
 import { ImagePrePuller } from "./cluster/image-prepuller";
+import { Monitoring } from "./cluster/monitoring";
 import { podSecurityNamespace } from "./cluster/namespace";
 import { NetworkPolicies } from "./cluster/network-policies";
 import { NfsStorage } from "./cluster/nfs-storage";
@@ -54,8 +55,13 @@ export class Platform extends pulumi.ComponentResource {
     const priorities = priorityClasses(`${name}-priority`, config, { parent: this });
     const placed = { parent: this, dependsOn: [priorities.platform, priorities.users] };
 
-    this.clusterServices(name, config, namespace, placed);
-    this.jupyterHub(name, args, namespace, placed);
+    const clusterNamespaces = this.clusterServices(name, config, namespace, placed);
+    const hub = this.jupyterHub(name, args, namespace, placed);
+    if (config.monitoring.enabled) {
+      const namespaces = { [config.cluster.namespace]: namespace, ...clusterNamespaces, ...hub.namespaces };
+      const tokens = hub.metricsToken ? { hubMetricsToken: hub.metricsToken } : {};
+      new Monitoring(`${name}-monitoring`, { config, namespaces, ...tokens }, placed);
+    }
 
     this.namespace = namespace;
     this.hubUrl = pulumi.output(`https://${config.ingress.host}`);
@@ -69,18 +75,22 @@ export class Platform extends pulumi.ComponentResource {
     placed: Placed,
   ) {
     const child = { parent: this };
-    if (config.gpuOperator.enabled) new GpuOperator(`${name}-gpu-operator`, { config }, child);
+    const gpuOperator = config.gpuOperator.enabled
+      ? new GpuOperator(`${name}-gpu-operator`, { config }, child)
+      : undefined;
     new NfsStorage(`${name}-storage`, { config, hubNamespace: namespace }, placed);
     new Quotas(`${name}-quotas`, { config, namespace }, child);
     new NetworkPolicies(`${name}-network-policies`, { config, namespace }, child);
     if (config.prePull.enabled) new ImagePrePuller(`${name}-prepuller`, { config, namespace }, placed);
+    // The namespaces made here by name, for what other components place in them (monitoring's roles).
+    return gpuOperator ? { [config.gpuOperator.namespace]: gpuOperator.namespace } : {};
   }
 
   private jupyterHub(name: string, args: PlatformArgs, namespace: pulumi.Output<string>, placed: Placed) {
     const { config } = args;
     const secrets = new HubSecrets(
       `${name}-secrets`,
-      { config, secrets: args.secrets, namespace },
+      { config, secrets: args.secrets, namespace, metricsToken: scrapesHub(config) },
       { parent: this },
     );
     const { hubSecretName, databaseSecretName } = secrets;
@@ -108,21 +118,28 @@ export class Platform extends pulumi.ComponentResource {
         hubSecretName,
         ...(databaseSecretName ? { databaseSecretName } : {}),
         secretChecksum: secrets.checksum,
+        metricsToken: scrapesHub(config),
       },
       placed,
     );
     const proxy = new Proxy(`${name}-proxy`, { config, namespace, hubSecretName }, placed);
+    const namespaces: Record<string, pulumi.Output<string>> = {};
     if (config.userScheduler.enabled) {
       // Its own namespace: a pod the hub creates must not be able to use the scheduler's account.
       const schedulerNamespace = userSchedulerNamespace(`${name}-user-scheduler-namespace`, config, {
         parent: this,
       });
       new UserScheduler(`${name}-user-scheduler`, { config, namespace: schedulerNamespace }, placed);
+      namespaces[config.userScheduler.namespace] = schedulerNamespace;
     }
     new Ingress(
       `${name}-ingress`,
       { config, namespace, proxyPublicServiceName: proxy.publicServiceName },
       { parent: this },
     );
+    return { namespaces, metricsToken: secrets.metricsToken };
   }
 }
+
+/** Prometheus scrapes the hub's /hub/metrics, so the hub gets a token for it. */
+const scrapesHub = (config: PlatformConfig) => config.monitoring.enabled && config.monitoring.targets.hub;

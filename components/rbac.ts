@@ -8,6 +8,8 @@ export interface PolicyRule {
   readonly apiGroups: string[];
   readonly resources: string[];
   readonly resourceNames?: string[];
+  /** Paths such as /metrics, in a ClusterRole only, with empty apiGroups and resources. */
+  readonly nonResourceURLs?: string[];
   readonly verbs: string[];
 }
 

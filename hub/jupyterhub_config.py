@@ -156,3 +156,13 @@ if culler["enabled"]:
         c.JupyterHub.load_roles.append(
             {"name": "profile-culler", "scopes": CULLER_SCOPES, "services": ["profile-culler"]}
         )
+
+# --- metrics: Prometheus reads /hub/metrics with a service token of scope read:metrics only ---
+# The token comes from Secret `hub` (key metrics-token) when monitoring is enabled; without it
+# /hub/metrics stays closed (authenticate_prometheus, JupyterHub's default, is left on).
+metrics_token = os.environ.get("JUPYTERHUB_METRICS_TOKEN")
+if metrics_token:
+    c.JupyterHub.services.append({"name": "metrics-scraper", "api_token": metrics_token})
+    c.JupyterHub.load_roles.append(
+        {"name": "metrics-scraper", "scopes": ["read:metrics"], "services": ["metrics-scraper"]}
+    )

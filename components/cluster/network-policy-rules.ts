@@ -14,6 +14,7 @@
 import type { PlatformConfig } from "../../config/schema/platform";
 import { ACCESS_LABELS, type Component, NAMES, PORTS, selectorLabels } from "../names";
 import { backupDatabaseClients } from "./backup-policy-rules";
+import { monitoringScrapers, type ScrapedComponent } from "./monitoring-targets";
 import {
   DNS,
   exceptions,
@@ -105,12 +106,18 @@ export function nfsProvisionerPolicyRules(config: Pick<PlatformConfig, "network"
 
 /** The sections the hub namespace's policies read. */
 export type NetworkPolicyConfig = Pick<PlatformConfig, "database" | "ingress" | "network" | "auth"> &
-  Partial<Pick<PlatformConfig, "backup">>;
+  Partial<Pick<PlatformConfig, "monitoring" | "backup">>;
 
 /** The hub's namespace. */
 export function networkPolicyRules(config: NetworkPolicyConfig): NetworkPolicyRules[] {
   const postgres = config.database.type === "postgres";
   const { network } = config;
+  // The stack's scrapers, plus the monitoring section's Prometheus for the targets it scrapes.
+  const scrapedBy = (target: ScrapedComponent, port: number, stackScrapers = network.metricsScrapers) =>
+    scrapers(
+      { ...network, metricsScrapers: [...stackScrapers, ...monitoringScrapers(config.monitoring, target)] },
+      port,
+    );
 
   const policies: NetworkPolicyRules[] = [
     DEFAULT_DENY,
@@ -118,7 +125,7 @@ export function networkPolicyRules(config: NetworkPolicyConfig): NetworkPolicyRu
       NAMES.hub,
       "The hub: called by the proxy and user pods; calls the API server, proxy, user pods, database, identity provider.",
       "hub",
-      [{ from: [labelled(ACCESS_LABELS.toHub)], ports: tcp(PORTS.hub) }, ...scrapers(network, PORTS.hub)],
+      [{ from: [labelled(ACCESS_LABELS.toHub)], ports: tcp(PORTS.hub) }, ...scrapedBy("hub", PORTS.hub)],
       [
         kubernetesApi(network),
         { to: [component("proxy")], ports: tcp(PORTS.proxyApi) },
@@ -136,7 +143,7 @@ export function networkPolicyRules(config: NetworkPolicyConfig): NetworkPolicyRu
       [
         { from: publicSources(config), ports: tcp(PORTS.proxyHttp) },
         { from: [labelled(ACCESS_LABELS.toProxyApi)], ports: tcp(PORTS.proxyApi) },
-        ...scrapers(network, PORTS.proxyMetrics),
+        ...scrapedBy("proxy", PORTS.proxyMetrics),
       ],
       [
         { to: [component("hub")], ports: tcp(PORTS.hub) },
@@ -161,7 +168,7 @@ export function networkPolicyRules(config: NetworkPolicyConfig): NetworkPolicyRu
       NAMES.userScheduler,
       "The user scheduler: only the API server and DNS.",
       "user-scheduler",
-      [],
+      scrapedBy("userScheduler", PORTS.schedulerHealth, []),
       [kubernetesApi(network), DNS],
     ),
   ];

@@ -60,10 +60,12 @@ export interface HubPodRefs {
   readonly databaseSecretName?: pulumi.Input<string>;
   /** Changes when a value the hub reads from its Secrets changes (HubSecrets.checksum). */
   readonly secretChecksum: pulumi.Input<string>;
+  /** Secret `hub` holds the metrics token (monitoring enabled): the hub registers it for Prometheus. */
+  readonly metricsToken?: boolean;
 }
 
 function hubEnv(refs: HubPodRefs): k8s.types.input.core.v1.EnvVar[] {
-  const fromHubSecret = (key: Exclude<keyof typeof HUB_SECRET_KEYS, "databaseUrl">) =>
+  const fromHubSecret = (key: Exclude<keyof typeof HUB_SECRET_KEYS, "databaseUrl" | "metricsToken">) =>
     secretEnv(HUB_SECRET_ENV[key], refs.hubSecretName, HUB_SECRET_KEYS[key]);
   return [
     { name: "PYTHONUNBUFFERED", value: "1" },
@@ -76,6 +78,9 @@ function hubEnv(refs: HubPodRefs): k8s.types.input.core.v1.EnvVar[] {
     refs.databaseSecretName
       ? secretEnv(HUB_SECRET_ENV.databasePassword, refs.databaseSecretName, DATABASE_PASSWORD_KEY)
       : secretEnv(HUB_SECRET_ENV.databaseUrl, refs.hubSecretName, HUB_SECRET_KEYS.databaseUrl),
+    ...(refs.metricsToken
+      ? [secretEnv(HUB_SECRET_ENV.metricsToken, refs.hubSecretName, HUB_SECRET_KEYS.metricsToken)]
+      : []),
   ];
 }
 

@@ -23,6 +23,8 @@ export interface HubArgs {
   readonly databaseSecretName?: pulumi.Input<string>;
   /** Changes when a value the hub reads from its Secrets changes (HubSecrets.checksum). */
   readonly secretChecksum: pulumi.Input<string>;
+  /** Secret `hub` holds the metrics token (HubSecrets.metricsToken). */
+  readonly metricsToken?: boolean;
 }
 
 export class Hub extends pulumi.ComponentResource {
@@ -54,6 +56,7 @@ export class Hub extends pulumi.ComponentResource {
         hubSecretName: args.hubSecretName,
         ...(args.databaseSecretName ? { databaseSecretName: args.databaseSecretName } : {}),
         secretChecksum: args.secretChecksum,
+        ...(args.metricsToken ? { metricsToken: true } : {}),
       }),
       child,
     );

@@ -11,6 +11,7 @@ export const HUB_SECRET_KEYS = {
   cryptKey: "crypt-key",
   oauthClientSecret: "oauth-client-secret",
   databaseUrl: "database-url",
+  metricsToken: "metrics-token",
 } as const;
 
 /** Key of Secret `hub-db`, shared by the hub and PostgreSQL. */
@@ -24,4 +25,6 @@ export const HUB_SECRET_ENV = {
   oauthClientSecret: "OAUTH_CLIENT_SECRET",
   databasePassword: "JUPYTERHUB_DB_PASSWORD",
   databaseUrl: "JUPYTERHUB_DB_URL",
+  /** The token of service metrics-scraper (scope read:metrics), read by jupyterhub_config.py. */
+  metricsToken: "JUPYTERHUB_METRICS_TOKEN",
 } as const;

@@ -34,6 +34,8 @@ export interface HubSecretsArgs {
   readonly config: Pick<PlatformConfig, "database">;
   readonly secrets: SuppliedSecrets;
   readonly namespace: pulumi.Input<string>;
+  /** Generate the token Prometheus shows /hub/metrics (scope read:metrics; monitoring.targets.hub). */
+  readonly metricsToken?: boolean;
 }
 
 export class HubSecrets extends pulumi.ComponentResource {
@@ -41,6 +43,8 @@ export class HubSecrets extends pulumi.ComponentResource {
   readonly databaseSecretName?: pulumi.Output<string>;
   /** The in-cluster database's password (secret), for the database's backup job (cluster/backup.ts). */
   readonly databasePassword?: pulumi.Output<string>;
+  /** The hub's metrics token (secret), for the monitoring namespace's copy (cluster/monitoring.ts). */
+  readonly metricsToken?: pulumi.Output<string>;
   /**
    * sha256 over every value the hub reads from Secrets: the hub pod's `checksum/secret`
    * annotation, so a changed OAuth client secret restarts the hub (as z2jh's checksum/secret).
@@ -64,7 +68,9 @@ export class HubSecrets extends pulumi.ComponentResource {
       [HUB_SECRET_KEYS.cryptKey]: hex32("crypt-key"),
       [HUB_SECRET_KEYS.oauthClientSecret]: oauthClientSecret,
       ...(args.secrets.databaseUrl ? { [HUB_SECRET_KEYS.databaseUrl]: args.secrets.databaseUrl } : {}),
+      ...(args.metricsToken ? { [HUB_SECRET_KEYS.metricsToken]: hex32("metrics-token") } : {}),
     });
+    this.metricsToken = hubValues[HUB_SECRET_KEYS.metricsToken];
     const hub = new k8s.core.v1.Secret(
       `${name}-hub`,
       {
@@ -101,6 +107,7 @@ export class HubSecrets extends pulumi.ComponentResource {
       hubSecretName: this.hubSecretName,
       ...(this.databaseSecretName ? { databaseSecretName: this.databaseSecretName } : {}),
       ...(this.databasePassword ? { databasePassword: this.databasePassword } : {}),
+      ...(this.metricsToken ? { metricsToken: this.metricsToken } : {}),
       checksum: this.checksum,
     });
   }

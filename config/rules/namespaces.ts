@@ -1,5 +1,6 @@
 /** The namespaces the platform creates: one per component that needs its own, never shared. */
 import { quote, type RuleIssue } from "../issues";
+import { monitoringNamespace } from "../schema/monitoring";
 import type { PlatformConfig } from "../schema/platform";
 
 type Path = RuleIssue["path"];
@@ -20,6 +21,9 @@ export function namespacesAreDistinct(config: PlatformConfig): RuleIssue[] {
       ? [[["gpuOperator", "namespace"], config.gpuOperator.namespace] as [Path, string]]
       : []),
     ...(config.backup.enabled ? [[["backup", "namespace"], config.backup.namespace] as [Path, string]] : []),
+    ...(config.monitoring.enabled
+      ? [[["monitoring", "namespace"], monitoringNamespace(config.monitoring)] as [Path, string]]
+      : []),
   ];
   return namespaces.flatMap(([path, name], index) => {
     const first = namespaces.findIndex(([, other]) => other === name);

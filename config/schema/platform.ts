@@ -16,6 +16,7 @@ import {
   singleuserSchema,
   userSchedulerSchema,
 } from "./hub";
+import { monitoringSchema } from "./monitoring";
 import { nodesSchema } from "./nodes";
 import { profileSchema } from "./profile";
 import { storageSchema } from "./storage";
@@ -39,6 +40,7 @@ export const stackSectionsSchema = z.strictObject({
   network: networkSchema,
   priorityClasses: priorityClassesSchema,
   backup: backupSchema,
+  monitoring: monitoringSchema,
 });
 
 export const platformSchema = stackSectionsSchema.extend({

@@ -115,6 +115,7 @@ describe("JupyterHub components", () => {
       "hub-db/password",
       "hub/cookie-secret",
       "hub/crypt-key",
+      "hub/metrics-token",
       "hub/oauth-client-secret",
       "hub/proxy-auth-token",
     ]);
@@ -328,6 +329,7 @@ describe("JupyterHub components", () => {
       "jupyterhub-secrets-cookie-secret",
       "jupyterhub-secrets-crypt-key",
       "jupyterhub-secrets-db-password",
+      "jupyterhub-secrets-metrics-token",
       "jupyterhub-secrets-proxy-auth-token",
     ]);
   });

@@ -43,6 +43,7 @@ describe("Pod Security", () => {
       jupyterhub: ["restricted", "restricted"],
       "jupyterhub-scheduler": ["restricted", "restricted"],
       "jupyterhub-backup": ["restricted", "restricted"],
+      "jupyterhub-monitoring": ["restricted", "restricted"],
       // the provisioner runs as root (runAsUser 0): docs/operations.md, "Pod Security levels"
       "nfs-provisioner": ["baseline", "baseline"],
       // privileged containers, hostPath volumes, hostPID: NVIDIA's documented requirement

@@ -335,6 +335,7 @@ describe("the policy pack", () => {
     config.userScheduler.image = pin(config.userScheduler.image);
     config.storage.provisionerImage = pin(config.storage.provisionerImage);
     config.prePull.pauseImage = pin(config.prePull.pauseImage);
+    config.monitoring.bundled.image = pin(config.monitoring.bundled.image);
     if (config.database.type === "postgres") config.database.image = pin(config.database.image);
     for (const profile of config.profiles) profile.image = pin(profile.image);
     assert.deepEqual(await mandatoryViolations(config), []);

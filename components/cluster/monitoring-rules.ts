@@ -1,0 +1,153 @@
+/**
+ * The Prometheus rules as code: one pure builder for both modes (the bundled Prometheus's rules
+ * file and the operator's PrometheusRule carry the same groups). Tested with the real promtool
+ * (test/components/monitoring-promtool.test.ts): check rules, and test rules with series for an
+ * idle and a busy GPU, a failed spawn and a nearly full quota.
+ *
+ * Where the series come from:
+ * - GPUs: the GPU Operator's DCGM exporter. It maps each GPU (and MIG slice) to the pod holding it
+ *   through the kubelet's pod-resources API, as labels namespace, pod, container. A full GPU reports
+ *   DCGM_FI_DEV_GPU_UTIL (percent); a MIG slice does not (NVML has no utilisation per MIG device),
+ *   so slices use DCGM_FI_PROF_GR_ENGINE_ACTIVE (a ratio, in the operator's default metric list),
+ *   told apart by the GPU_I_ID label a slice's series carry.
+ * - Spawns: the hub's own jupyterhub_server_spawn_duration_seconds histogram, label status
+ *   (success, failure, already-pending, throttled, too-many-users; jupyterhub 5.x metrics.py).
+ * - The quota: kube_resourcequota from kube-state-metrics, which this stack does not deploy: the
+ *   rule has data only where the same Prometheus scrapes kube-state-metrics (kube-prometheus-stack).
+ */
+import type { PlatformConfig } from "../../config/schema/platform";
+import { NAMES } from "../names";
+
+export interface PrometheusRule {
+  readonly record?: string;
+  readonly alert?: string;
+  readonly expr: string;
+  readonly for?: string;
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly annotations?: Readonly<Record<string, string>>;
+}
+export interface RuleGroup {
+  readonly name: string;
+  readonly rules: readonly PrometheusRule[];
+}
+
+/** Names of the recording rules and alerts, for dashboards, the notifier and the docs. */
+export const RULE_NAMES = {
+  gpuUtilization: "jupyterhub:gpu_utilization:percent",
+  userGpuUtilization: "jupyterhub:user_gpu_utilization:percent",
+  spawnDurationP50: "jupyterhub:spawn_duration_seconds:p50_30m",
+  spawnDurationP90: "jupyterhub:spawn_duration_seconds:p90_30m",
+  spawnFailures: "jupyterhub:spawn_failures:increase15m",
+  quotaUsed: "jupyterhub:quota_used:percent",
+  idleGpuAlert: "JupyterHubGpuIdle",
+  spawnFailureAlert: "JupyterHubSpawnFailures",
+  slowSpawnAlert: "JupyterHubSpawnsSlow",
+  quotaAlert: "JupyterHubQuotaNearlyFull",
+  targetDownAlert: "JupyterHubMetricsTargetDown",
+} as const;
+
+/** A spawn slower than this at the 90th percentile for 15 minutes alerts (the pre-pullers should keep it far lower). */
+export const SLOW_SPAWN_SECONDS = 300;
+
+/** The labels that name one GPU or MIG slice on one node, and the pod holding it. */
+const GPU_LABELS = "Hostname, gpu, UUID, modelName, GPU_I_PROFILE, GPU_I_ID";
+
+export type RulesConfig = Pick<PlatformConfig, "monitoring" | "cluster">;
+
+/** The job names of the targets (monitoring-targets.ts sets them in both modes). */
+export const JOBS = ["jupyterhub-hub", "jupyterhub-proxy", "dcgm-exporter", "jupyterhub-user-scheduler"];
+
+export function monitoringRuleGroups(config: RulesConfig): RuleGroup[] {
+  const { idleGpu, quotaNearFullPercent } = config.monitoring;
+  const hubNamespace = config.cluster.namespace;
+  const users = `namespace="${hubNamespace}", pod=~"jupyter-.+"`;
+  const quota = `namespace="${hubNamespace}", resourcequota="${NAMES.quota}"`;
+  const spawns = "jupyterhub_server_spawn_duration_seconds";
+  const quantile = (q: number) =>
+    `histogram_quantile(${q}, sum by (le) (rate(${spawns}_bucket{status="success"}[30m])))`;
+  return [
+    {
+      name: "jupyterhub-gpu.rules",
+      rules: [
+        {
+          record: RULE_NAMES.gpuUtilization,
+          expr: `DCGM_FI_DEV_GPU_UTIL{GPU_I_ID=""} or 100 * DCGM_FI_PROF_GR_ENGINE_ACTIVE{GPU_I_ID!=""}`,
+        },
+        {
+          record: RULE_NAMES.userGpuUtilization,
+          expr: `label_replace(max by (namespace, pod, ${GPU_LABELS}) (${RULE_NAMES.gpuUtilization}{${users}}), "user", "$1", "pod", "jupyter-(.+)")`,
+        },
+        {
+          alert: RULE_NAMES.idleGpuAlert,
+          expr: `${RULE_NAMES.userGpuUtilization} < ${idleGpu.thresholdPercent}`,
+          for: idleGpu.duration,
+          labels: { severity: "info", notify: "idle-gpu" },
+          annotations: {
+            summary: "GPU of {{ $labels.pod }} idle",
+            description: `{{ $labels.pod }} has used its GPU {{ $labels.gpu }} {{ $labels.GPU_I_PROFILE }} on {{ $labels.Hostname }} below ${idleGpu.thresholdPercent} % for ${idleGpu.duration} (now {{ $value }} %).`,
+          },
+        },
+      ],
+    },
+    {
+      name: "jupyterhub-spawn.rules",
+      rules: [
+        { record: RULE_NAMES.spawnDurationP50, expr: quantile(0.5) },
+        { record: RULE_NAMES.spawnDurationP90, expr: quantile(0.9) },
+        {
+          record: RULE_NAMES.spawnFailures,
+          expr: `sum(increase(${spawns}_count{status="failure"}[15m]))`,
+        },
+        {
+          alert: RULE_NAMES.spawnFailureAlert,
+          expr: `${RULE_NAMES.spawnFailures} > 0`,
+          labels: { severity: "warning" },
+          annotations: {
+            summary: "Notebook servers failed to start",
+            description: `Spawns failed in the last 15 minutes (${RULE_NAMES.spawnFailures}): see the hub's log (kubectl logs deploy/hub) and the user pods' events.`,
+          },
+        },
+        {
+          alert: RULE_NAMES.slowSpawnAlert,
+          expr: `${RULE_NAMES.spawnDurationP90} > ${SLOW_SPAWN_SECONDS}`,
+          for: "15m",
+          labels: { severity: "warning" },
+          annotations: {
+            summary: "Notebook servers start slowly",
+            description: `The 90th percentile of the spawns of the last 30 minutes is above ${SLOW_SPAWN_SECONDS} s (${RULE_NAMES.spawnDurationP90}): image pulls, a full quota or no free GPU.`,
+          },
+        },
+      ],
+    },
+    {
+      name: "jupyterhub-quota.rules",
+      rules: [
+        {
+          record: RULE_NAMES.quotaUsed,
+          expr: `100 * max without (type) (kube_resourcequota{${quota}, type="used"}) / max without (type) (kube_resourcequota{${quota}, type="hard"} > 0)`,
+        },
+        {
+          alert: RULE_NAMES.quotaAlert,
+          expr: `${RULE_NAMES.quotaUsed} >= ${quotaNearFullPercent}`,
+          for: "5m",
+          labels: { severity: "warning" },
+          annotations: {
+            summary: "{{ $labels.resource }} of the users' quota nearly used up",
+            description: `{{ $labels.resource }} of ${NAMES.quota} is {{ $value }} % used (alert at ${quotaNearFullPercent} %): the next users may not start.`,
+          },
+        },
+        {
+          alert: RULE_NAMES.targetDownAlert,
+          expr: `up{job=~"${JOBS.join("|")}"} == 0`,
+          for: "10m",
+          labels: { severity: "warning" },
+          annotations: {
+            summary: "Prometheus cannot scrape {{ $labels.job }}",
+            description:
+              "{{ $labels.job }} at {{ $labels.instance }} has not answered for 10 minutes (pod down, network policy or token).",
+          },
+        },
+      ],
+    },
+  ];
+}

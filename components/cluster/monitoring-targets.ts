@@ -1,0 +1,125 @@
+/**
+ * What Prometheus scrapes, once for both modes (PodMonitors for an operator, scrape_configs for the
+ * bundled Prometheus): the hub's /hub/metrics with a token of scope read:metrics, the proxy's
+ * metrics port, the GPU Operator's DCGM exporter and the user scheduler's secure port. Pure.
+ */
+import { monitoringNamespace } from "../../config/schema/monitoring";
+import type { PlatformConfig } from "../../config/schema/platform";
+import { PORTS, selectorLabels } from "../names";
+
+/** The DCGM exporter's pods as the GPU Operator labels them (assets/state-dcgm-exporter, v26.3). */
+export const DCGM_EXPORTER = { labels: { app: "nvidia-dcgm-exporter" }, port: 9400, portName: "metrics" };
+
+/** Key of the monitoring namespace's Secret that holds the hub's metrics token. */
+export const METRICS_TOKEN_KEY = "token";
+
+export type MonitoringConfig = Pick<
+  PlatformConfig,
+  "monitoring" | "cluster" | "gpuOperator" | "userScheduler" | "network"
+>;
+
+export interface ScrapeTarget {
+  /** The job label of every series scraped from it. */
+  readonly job: string;
+  readonly namespace: string;
+  readonly podLabels: Readonly<Record<string, string>>;
+  readonly port: number;
+  /** The container port's name, if the pod names it (a PodMonitor names the port, else gives the number). */
+  readonly portName?: string;
+  readonly path: string;
+  readonly scheme: "http" | "https";
+  /**
+   * hubToken: the hub's service token (scope read:metrics) from the monitoring namespace's Secret;
+   * serviceAccount: the scraper's own account token, which the scheduler checks with a
+   * TokenReview and a SubjectAccessReview for GET /metrics; none: no credentials.
+   */
+  readonly auth: "hubToken" | "serviceAccount" | "none";
+  /** Keep the target's own namespace/pod labels (DCGM's name the user pod holding the GPU). */
+  readonly honorLabels: boolean;
+  /** The scheduler serves a self-signed certificate it makes at start: nothing to verify against. */
+  readonly insecureSkipVerify: boolean;
+}
+
+/** Labels of the bundled Prometheus's pods (selector and network policies). */
+export const BUNDLED_PROMETHEUS_LABELS = {
+  "app.kubernetes.io/name": "prometheus",
+  "app.kubernetes.io/instance": "jupyterhub",
+};
+
+type Monitoring = PlatformConfig["monitoring"];
+export type ScrapedComponent = "hub" | "proxy" | "userScheduler";
+
+/** The pods that scrape: ours (bundled) or the operator's Prometheus, as a network.metricsScrapers entry. */
+export function prometheusPeer(monitoring: Monitoring) {
+  const podLabels =
+    monitoring.mode === "bundled" ? BUNDLED_PROMETHEUS_LABELS : monitoring.prometheusPodLabels;
+  return { namespace: monitoringNamespace(monitoring), podLabels };
+}
+
+/** The monitoring section's Prometheus, if it scrapes `target` (for the hub namespace's and scheduler's policies). */
+export function monitoringScrapers(monitoring: Monitoring | undefined, target: ScrapedComponent) {
+  return monitoring?.enabled && monitoring.targets[target] ? [prometheusPeer(monitoring)] : [];
+}
+
+/** Whether the DCGM exporter runs: the GPU Operator is deployed with it. */
+export function dcgmScraped(config: Pick<MonitoringConfig, "monitoring" | "gpuOperator">): boolean {
+  const { gpuOperator } = config;
+  return config.monitoring.targets.dcgmExporter && gpuOperator.enabled && gpuOperator.dcgmExporter;
+}
+
+/** The targets the stack enables, in a fixed order. */
+export function scrapeTargets(config: MonitoringConfig): ScrapeTarget[] {
+  const { targets } = config.monitoring;
+  const plain = { scheme: "http", auth: "none", honorLabels: false, insecureSkipVerify: false } as const;
+  const hubNamespace = config.cluster.namespace;
+  const list: ScrapeTarget[] = [];
+  if (targets.hub) {
+    list.push({
+      ...plain,
+      job: "jupyterhub-hub",
+      namespace: hubNamespace,
+      podLabels: selectorLabels("hub"),
+      port: PORTS.hub,
+      portName: "http",
+      path: "/hub/metrics",
+      auth: "hubToken",
+    });
+  }
+  if (targets.proxy) {
+    list.push({
+      ...plain,
+      job: "jupyterhub-proxy",
+      namespace: hubNamespace,
+      podLabels: selectorLabels("proxy"),
+      port: PORTS.proxyMetrics,
+      portName: "metrics",
+      path: "/metrics",
+    });
+  }
+  if (dcgmScraped(config)) {
+    list.push({
+      ...plain,
+      job: "dcgm-exporter",
+      namespace: config.gpuOperator.namespace,
+      podLabels: DCGM_EXPORTER.labels,
+      port: DCGM_EXPORTER.port,
+      portName: DCGM_EXPORTER.portName,
+      path: "/metrics",
+      honorLabels: true,
+    });
+  }
+  if (targets.userScheduler && config.userScheduler.enabled) {
+    list.push({
+      job: "jupyterhub-user-scheduler",
+      namespace: config.userScheduler.namespace,
+      podLabels: selectorLabels("user-scheduler"),
+      port: PORTS.schedulerHealth,
+      path: "/metrics",
+      scheme: "https",
+      auth: "serviceAccount",
+      honorLabels: false,
+      insecureSkipVerify: true,
+    });
+  }
+  return list;
+}

@@ -1,0 +1,127 @@
+/**
+ * The monitoring section: what Prometheus scrapes (the hub, the proxy, the GPU Operator's DCGM
+ * exporter, the user scheduler), the recording and alert rules, and the Grafana dashboards
+ * (components/cluster/monitoring*.ts; docs/operations.md, "Monitoring").
+ */
+import { z } from "zod";
+import { dnsLabel, pinnedImage, storageQuantity } from "./common";
+import { metricsScraperSchema } from "./network";
+
+/** A Prometheus duration as its configuration and rules write it: 30s, 5m, 1h, 15d. */
+export const promDuration = z
+  .string()
+  .regex(/^[1-9]\d*(ms|s|m|h|d|w|y)$/, { message: "must be a Prometheus duration such as 30s, 30m or 15d" });
+
+/** Label keys and values, checked as network.metricsScrapers checks a scraper's pod labels. */
+const labelMap = metricsScraperSchema.shape.podLabels.unwrap();
+
+export const monitoringSchema = z
+  .strictObject({
+    enabled: z.boolean().default(false),
+    mode: z
+      .enum(["prometheusOperator", "bundled"])
+      .default("prometheusOperator")
+      .describe(
+        "prometheusOperator: PodMonitors and a PrometheusRule for a Prometheus Operator the cluster already runs; bundled: a Prometheus of our own (Deployment, prometheus.yml and rules in ConfigMaps).",
+      ),
+    namespace: dnsLabel
+      .optional()
+      .describe(
+        "prometheusOperator: the operator's Prometheus namespace (default monitoring; it must exist), which gets the monitors, rules, dashboards and the hub's metrics token; bundled: created for our Prometheus (default jupyterhub-monitoring, so a cluster's own monitoring namespace is left alone).",
+      ),
+    scrapeInterval: promDuration
+      .default("30s")
+      .describe("How often every target is scraped and the rules run."),
+    prometheusPodLabels: labelMap
+      .default({ "app.kubernetes.io/name": "prometheus" })
+      .describe(
+        "prometheusOperator: labels of the operator's Prometheus pods, which the network policies let scrape (bundled: our own pods' labels are used).",
+      ),
+    resourceLabels: labelMap
+      .default({ release: "kube-prometheus-stack" })
+      .describe(
+        "prometheusOperator: labels the operator's serviceMonitorSelector, podMonitorSelector and ruleSelector look for (kube-prometheus-stack: release: <its release name>).",
+      ),
+    bundled: z
+      .strictObject({
+        image: pinnedImage.default("docker.io/prom/prometheus:v3.5.0"),
+        retention: promDuration.default("15d"),
+        queriers: z
+          .array(
+            z.strictObject({
+              namespace: dnsLabel.describe("Namespace of the querier, e.g. grafana."),
+              podLabels: labelMap
+                .default({})
+                .describe(
+                  "Labels of the querier's pods, e.g. {app.kubernetes.io/name: grafana}; empty: every pod of the namespace.",
+                ),
+            }),
+          )
+          .default([])
+          .describe(
+            "Pods that may query the bundled Prometheus on port 9090 (Grafana, the idle-GPU notifier), by namespace and labels; the namespace itself denies everything else.",
+          ),
+        storageSize: storageQuantity
+          .default("20Gi")
+          .describe("Size limit of the TSDB's emptyDir: the history is lost when the pod moves."),
+      })
+      .prefault({}),
+    targets: z
+      .strictObject({
+        hub: z
+          .boolean()
+          .default(true)
+          .describe("The hub's /hub/metrics, with a token of scope read:metrics."),
+        proxy: z.boolean().default(true).describe("configurable-http-proxy's metrics on port 8002."),
+        dcgmExporter: z
+          .boolean()
+          .default(true)
+          .describe("The GPU Operator's DCGM exporter (only with gpuOperator.enabled and dcgmExporter)."),
+        userScheduler: z
+          .boolean()
+          .default(true)
+          .describe("The user scheduler's /metrics on its secure port, as an account allowed GET /metrics."),
+      })
+      .prefault({}),
+    idleGpu: z
+      .strictObject({
+        thresholdPercent: z
+          .number()
+          .min(0)
+          .max(100)
+          .default(10)
+          .describe("A GPU (or MIG slice) below this utilisation is idle (the seed: 10 %)."),
+        duration: promDuration
+          .default("30m")
+          .describe("How long it must stay idle before the alert fires (the seed: 30 minutes)."),
+      })
+      .prefault({}),
+    quotaNearFullPercent: z
+      .number()
+      .min(1)
+      .max(100)
+      .default(90)
+      .describe(
+        "Alert when a resource of jupyterhub-quota is used to this percentage (needs kube-state-metrics).",
+      ),
+    dashboards: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        namespace: dnsLabel
+          .optional()
+          .describe("Where the dashboard ConfigMaps go (default: the monitoring namespace)."),
+        labels: labelMap
+          .default({ grafana_dashboard: "1" })
+          .describe(
+            'Labels Grafana\'s dashboard sidecar looks for (kube-prometheus-stack: grafana_dashboard: "1").',
+          ),
+      })
+      .prefault({}),
+  })
+  .prefault({})
+  .describe("Prometheus scraping, rules and dashboards for the platform (off by default).");
+
+/** The monitoring namespace: set, or the mode's default (an operator's usual one; our own for bundled). */
+export function monitoringNamespace(monitoring: z.output<typeof monitoringSchema>): string {
+  return monitoring.namespace ?? (monitoring.mode === "bundled" ? "jupyterhub-monitoring" : "monitoring");
+}

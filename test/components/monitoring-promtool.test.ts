@@ -1,0 +1,280 @@
+/**
+ * The monitoring section's Prometheus configuration and rules, checked by the real promtool: the
+ * bundled prometheus.yml loads (`check config`), the rules parse (`check rules`), and the rules do
+ * what docs/operations.md says with series for an idle and a busy GPU, an idle MIG slice, a failed
+ * spawn, slow spawns, a nearly full quota and a target that stopped answering (`test rules`).
+ * The series carry the labels the real exporters write (DCGM exporter with the kubelet's
+ * pod-resources mapping, JupyterHub 5.x, kube-state-metrics).
+ */
+import assert from "node:assert/strict";
+import path from "node:path";
+import { before, describe, test } from "node:test";
+import { stringify } from "yaml";
+import { prometheusConfig } from "../../components/cluster/monitoring-prometheus-config";
+import { monitoringRuleGroups } from "../../components/cluster/monitoring-rules";
+import { scrapeTargets } from "../../components/cluster/monitoring-targets";
+import { monitoringSchema } from "../../config/schema/monitoring";
+import type { PlatformConfig } from "../../config/schema/platform";
+import { editableProdConfig } from "../helpers";
+import { ensureBuilt, folderWith, promtool } from "../support/promtool";
+
+function withMonitoring(monitoring: object): PlatformConfig {
+  const config = editableProdConfig();
+  config.monitoring = monitoringSchema.parse({ enabled: true, ...monitoring });
+  return config;
+}
+
+const RULES_FILE = "jupyterhub.rules.yaml";
+let config: PlatformConfig;
+before(() => {
+  ensureBuilt("promtool");
+  config = withMonitoring({ mode: "bundled" });
+});
+
+describe("promtool accepts what we render", () => {
+  test("check config: the bundled prometheus.yml, with its rules file and token file beside it", () => {
+    const rules = { groups: monitoringRuleGroups(config) };
+    const folder = folderWith({ [RULES_FILE]: rules, "hub-token": "x", "account-token": "y" });
+    const paths = {
+      hubTokenFile: path.join(folder, "hub-token"),
+      serviceAccountTokenFile: path.join(folder, "account-token"),
+      rulesFile: path.join(folder, RULES_FILE),
+    };
+    const rendered = prometheusConfig(config.monitoring, scrapeTargets(config), paths);
+    const file = path.join(folderWith({ "prometheus.yml": rendered }), "prometheus.yml");
+    const result = promtool(folder, "check", "config", file);
+    assert.ok(result.ok, result.output);
+    assert.match(result.output, /SUCCESS: 11 rules found/);
+  });
+
+  test("check rules: every group of the default and of a changed threshold and duration", () => {
+    for (const changed of [config, withMonitoring({ idleGpu: { thresholdPercent: 5, duration: "1h" } })]) {
+      const folder = folderWith({ [RULES_FILE]: { groups: monitoringRuleGroups(changed) } });
+      const result = promtool(folder, "check", "rules", RULES_FILE);
+      assert.ok(result.ok, result.output);
+    }
+  });
+});
+
+const DCGM = {
+  job: "dcgm-exporter",
+  instance: "10.42.1.5:9400",
+  namespace: "jupyterhub",
+  container: "notebook",
+};
+const A100 = { Hostname: "gpu-node-1", modelName: "NVIDIA A100 80GB PCIe" };
+const series = (name: string, labels: Record<string, string>, values: string) => ({
+  series: `${name}{${Object.entries(labels)
+    .map(([key, value]) => `${key}="${value}"`)
+    .join(",")}}`,
+  values,
+});
+const gpu = (pod: string, index: string, values: string) =>
+  series("DCGM_FI_DEV_GPU_UTIL", { ...DCGM, ...A100, pod, gpu: index, UUID: `GPU-${pod}` }, values);
+const slice = (pod: string, id: string, values: string) =>
+  series(
+    "DCGM_FI_PROF_GR_ENGINE_ACTIVE",
+    { ...DCGM, ...A100, pod, gpu: "0", UUID: "GPU-mig", GPU_I_PROFILE: "1g.5gb", GPU_I_ID: id },
+    values,
+  );
+const idleAlert = (user: string, gpuLabels: Record<string, string>, value: string) => {
+  const labels = { namespace: "jupyterhub", pod: `jupyter-${user}`, user, ...A100, ...gpuLabels };
+  return {
+    exp_labels: { ...labels, severity: "info", notify: "idle-gpu" },
+    exp_annotations: {
+      summary: `GPU of jupyter-${user} idle`,
+      description: `jupyter-${user} has used its GPU ${gpuLabels.gpu} ${gpuLabels.GPU_I_PROFILE ?? ""} on gpu-node-1 below 10 % for 30m (now ${value} %).`,
+    },
+  };
+};
+
+describe("promtool test rules: what fires, and when", () => {
+  test("an idle GPU and an idle MIG slice alert after 30 minutes below 10 %; a busy GPU, a short pause and an unassigned GPU do not", () => {
+    const tests = {
+      rule_files: [RULES_FILE],
+      evaluation_interval: "1m",
+      tests: [
+        {
+          interval: "1m",
+          input_series: [
+            gpu("jupyter-alice", "0", "3x40"),
+            gpu("jupyter-bob", "1", "95x40"),
+            gpu("jupyter-dave", "2", "2x20 90 2x19"),
+            series("DCGM_FI_DEV_GPU_UTIL", { ...DCGM, ...A100, gpu: "3", UUID: "GPU-free" }, "0x40"),
+            slice("jupyter-carol", "7", "0.0625x40"),
+          ],
+          promql_expr_test: [
+            {
+              expr: 'jupyterhub:user_gpu_utilization:percent{user=~"alice|carol"}',
+              eval_time: "5m",
+              exp_samples: [
+                { labels: labelsOf("alice", { gpu: "0", UUID: "GPU-jupyter-alice" }), value: 3 },
+                {
+                  labels: labelsOf("carol", {
+                    gpu: "0",
+                    UUID: "GPU-mig",
+                    GPU_I_PROFILE: "1g.5gb",
+                    GPU_I_ID: "7",
+                  }),
+                  value: 6.25,
+                },
+              ],
+            },
+          ],
+          alert_rule_test: [
+            { eval_time: "29m", alertname: "JupyterHubGpuIdle", exp_alerts: [] },
+            {
+              eval_time: "31m",
+              alertname: "JupyterHubGpuIdle",
+              exp_alerts: [
+                idleAlert("alice", { gpu: "0", UUID: "GPU-jupyter-alice" }, "3"),
+                idleAlert(
+                  "carol",
+                  { gpu: "0", UUID: "GPU-mig", GPU_I_PROFILE: "1g.5gb", GPU_I_ID: "7" },
+                  "6.25",
+                ),
+              ],
+            },
+          ],
+        },
+      ],
+    };
+    expectPass(tests);
+  });
+
+  test("a failed spawn alerts at once; spawns slower than 300 s at the 90th percentile alert after 15 minutes", () => {
+    const hub = { job: "jupyterhub-hub", instance: "10.42.0.7:8081", namespace: "jupyterhub", pod: "hub-0" };
+    const bucket = (le: string, values: string) =>
+      series("jupyterhub_server_spawn_duration_seconds_bucket", { ...hub, status: "success", le }, values);
+    const tests = {
+      rule_files: [RULES_FILE],
+      evaluation_interval: "1m",
+      tests: [
+        {
+          interval: "1m",
+          input_series: [
+            series(
+              "jupyterhub_server_spawn_duration_seconds_count",
+              { ...hub, status: "failure" },
+              "0x5 1x30",
+            ),
+            // Every spawn takes between 300 and 600 s: one more each minute in the 600 bucket.
+            bucket("300", "0x60"),
+            bucket("600", "0+1x60"),
+            bucket("+Inf", "0+1x60"),
+          ],
+          alert_rule_test: [
+            { eval_time: "4m", alertname: "JupyterHubSpawnFailures", exp_alerts: [] },
+            {
+              eval_time: "7m",
+              alertname: "JupyterHubSpawnFailures",
+              exp_alerts: [
+                {
+                  exp_labels: { severity: "warning" },
+                  exp_annotations: annotationsOf("JupyterHubSpawnFailures"),
+                },
+              ],
+            },
+            { eval_time: "40m", alertname: "JupyterHubSpawnFailures", exp_alerts: [] },
+            {
+              eval_time: "50m",
+              alertname: "JupyterHubSpawnsSlow",
+              exp_alerts: [
+                {
+                  exp_labels: { severity: "warning" },
+                  exp_annotations: annotationsOf("JupyterHubSpawnsSlow"),
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    };
+    expectPass(tests);
+  });
+
+  test("a quota resource at 90 % or more alerts after 5 minutes; one at 50 % does not; a silent target alerts after 10", () => {
+    const quota = {
+      job: "kube-state-metrics",
+      instance: "10.42.0.9:8080",
+      namespace: "jupyterhub",
+      resourcequota: "jupyterhub-quota",
+    };
+    const used = (resource: string, type: string, values: string) =>
+      series("kube_resourcequota", { ...quota, resource, type }, values);
+    const hub = { job: "jupyterhub-hub", instance: "10.42.0.7:8081", namespace: "jupyterhub", pod: "hub-0" };
+    const tests = {
+      rule_files: [RULES_FILE],
+      evaluation_interval: "1m",
+      tests: [
+        {
+          interval: "1m",
+          input_series: [
+            used("requests.nvidia.com/gpu", "hard", "8x20"),
+            used("requests.nvidia.com/gpu", "used", "8x20"),
+            used("requests.cpu", "hard", "200x20"),
+            used("requests.cpu", "used", "100x20"),
+            series("up", hub, "1x3 0x20"),
+          ],
+          alert_rule_test: [
+            { eval_time: "4m", alertname: "JupyterHubQuotaNearlyFull", exp_alerts: [] },
+            {
+              eval_time: "6m",
+              alertname: "JupyterHubQuotaNearlyFull",
+              exp_alerts: [
+                {
+                  exp_labels: { ...quota, resource: "requests.nvidia.com/gpu", severity: "warning" },
+                  exp_annotations: {
+                    summary: "requests.nvidia.com/gpu of the users' quota nearly used up",
+                    description:
+                      "requests.nvidia.com/gpu of jupyterhub-quota is 100 % used (alert at 90 %): the next users may not start.",
+                  },
+                },
+              ],
+            },
+            { eval_time: "12m", alertname: "JupyterHubMetricsTargetDown", exp_alerts: [] },
+            {
+              eval_time: "14m",
+              alertname: "JupyterHubMetricsTargetDown",
+              exp_alerts: [
+                {
+                  exp_labels: { ...hub, severity: "warning" },
+                  exp_annotations: annotationsOf("JupyterHubMetricsTargetDown", hub),
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    };
+    expectPass(tests);
+  });
+});
+
+function labelsOf(user: string, gpuLabels: Record<string, string>): string {
+  const labels = { namespace: "jupyterhub", pod: `jupyter-${user}`, user, ...A100, ...gpuLabels };
+  const body = Object.entries(labels)
+    .map(([key, value]) => `${key}="${value}"`)
+    .join(", ");
+  return `jupyterhub:user_gpu_utilization:percent{${body}}`;
+}
+
+/** An alert's annotations as the rules write them, templates filled in with `labels`. */
+function annotationsOf(alert: string, labels: Record<string, string> = {}): Record<string, string> {
+  const rule = monitoringRuleGroups(config)
+    .flatMap((group) => group.rules)
+    .find((candidate) => candidate.alert === alert);
+  assert.ok(rule?.annotations, `${alert} has annotations`);
+  const fill = (text: string) =>
+    text.replace(/\{\{ \$labels\.(\w+) \}\}/g, (_, key: string) => labels[key] ?? "");
+  return Object.fromEntries(Object.entries(rule.annotations).map(([key, text]) => [key, fill(text)]));
+}
+
+function expectPass(tests: object): void {
+  const folder = folderWith({
+    [RULES_FILE]: { groups: monitoringRuleGroups(config) },
+    "tests.yaml": stringify(tests),
+  });
+  const result = promtool(folder, "test", "rules", "tests.yaml");
+  assert.ok(result.ok, result.output);
+}
