@@ -25,8 +25,12 @@ export interface SimulatedStack {
 
 const log = (line: string) => process.stderr.write(`# [sim] ${line}\n`);
 
-export async function simulatedStack(name: string): Promise<SimulatedStack> {
-  const config = simConfig("prod");
+/** `configure` may change the prod config in memory first (e.g. short culler timeouts for a test). */
+export async function simulatedStack(
+  name: string,
+  configure: (config: PlatformConfig) => PlatformConfig = (config) => config,
+): Promise<SimulatedStack> {
+  const config = configure(simConfig("prod"));
   const cluster = await startCluster({ name, config, nodes: config.nodes, log });
   try {
     const deploy = await deployStack(cluster, config);
