@@ -1,7 +1,7 @@
 /**
  * The simulated cluster's notebook runner as one process (started on request with
  * startNotebookRunner, sim/notebook-runner.ts; stopped with the cluster):
- *   node --import tsx sim/notebook-runner-main.ts KUBECONFIG VENV [NAMESPACE]
+ *   node --import tsx sim/notebook-runner-main.ts KUBECONFIG VENV [NAMESPACE] [--max-starting=N]
  * A real jupyterhub-singleuser behind every Running user pod of NAMESPACE, or of every namespace
  * (sim/notebook-servers.ts).
  * On SIGTERM or SIGINT it stops every server it started (SIGTERM, SIGKILL after 5 s), then exits;
@@ -13,9 +13,13 @@ import { readKubeconfig } from "./kubeconfig";
 import { RUNNER_ARGS, RUNNER_ENV } from "./notebook-runner";
 import { NotebookServers } from "./notebook-servers";
 
-const [kubeconfig, venv, namespace] = process.argv.slice(2);
-if (!kubeconfig || !venv) {
-  process.stderr.write("usage: node --import tsx sim/notebook-runner-main.ts KUBECONFIG VENV [NAMESPACE]\n");
+const flags = process.argv.slice(2).filter((arg) => arg.startsWith("--"));
+const [kubeconfig, venv, namespace] = process.argv.slice(2).filter((arg) => !arg.startsWith("--"));
+const maxStarting = flags.find((flag) => flag.startsWith("--max-starting="))?.split("=")[1];
+if (!kubeconfig || !venv || (maxStarting !== undefined && !/^\d+$/.test(maxStarting))) {
+  process.stderr.write(
+    "usage: node --import tsx sim/notebook-runner-main.ts KUBECONFIG VENV [NAMESPACE] [--max-starting=N]\n",
+  );
   process.exit(2);
 }
 const client = new KubeClient(readKubeconfig(kubeconfig));
@@ -29,6 +33,7 @@ const servers = new NotebookServers({
   log,
   extraArgs: RUNNER_ARGS,
   extraEnv: RUNNER_ENV,
+  ...(maxStarting !== undefined ? { maxStarting: Number(maxStarting) } : {}),
 });
 let stopping = false;
 for (const signal of ["SIGTERM", "SIGINT"] as const) {

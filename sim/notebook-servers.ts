@@ -10,12 +10,12 @@
  * (pod, uid, pid, url, seconds to the first HTTP answer, RSS then).
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import http from "node:http";
+import { mkdirSync, openSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { KubeClient, WatchEvent } from "./kube-client";
 import { type NotebookPod, type ServerPlan, serverPlan } from "./notebook-plan";
 import { containerEnv, localMounts } from "./notebook-pod";
+import { answers, rssMiB, StartSlots } from "./notebook-process";
 import { POD_LABEL } from "./spawn";
 import { sleep } from "./wait";
 
@@ -35,6 +35,11 @@ export interface RunnerOptions {
   readonly maxGraceMs?: number;
   readonly extraArgs?: readonly string[];
   readonly extraEnv?: Readonly<Record<string, string>>;
+  /**
+   * Servers starting at once (started, not answering yet); the others wait for a slot, in order.
+   * Default 0: no limit, as kubelets start every pod at once. See docs/sim.md, "Notebook servers".
+   */
+  readonly maxStarting?: number;
 }
 
 export interface ServerState {
@@ -43,6 +48,8 @@ export interface ServerState {
   readonly pid: number;
   readonly url: string;
   readonly log: string;
+  /** Seconds the pod waited for a start slot (maxStarting). */
+  readonly queuedSeconds: number;
   /** Seconds from start to the first HTTP answer under the prefix, once there is one. */
   answeredSeconds?: number;
   /** The server process's RSS in MiB when it first answered. */
@@ -59,38 +66,17 @@ interface Server {
   stopping?: Promise<void>;
 }
 
-function rssMiB(pid: number): number | undefined {
-  try {
-    const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
-    return kb ? Math.round(Number(kb) / 102.4) / 10 : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Any HTTP answer from `url` (the server is up), or false. */
-function answers(url: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const request = http.get(url, { timeout: 2000 }, (response) => {
-      response.resume();
-      resolve(true);
-    });
-    request.on("error", () => resolve(false));
-    request.on("timeout", () => {
-      request.destroy();
-      resolve(false);
-    });
-  });
-}
-
 export class NotebookServers {
   private readonly servers = new Map<string, Server>();
   /** Every UID a server was started (or refused) for: never started twice. */
   private readonly handled = new Set<string>();
   /** Pods that stopped running or went away while their server was being prepared. */
   private readonly gone = new Set<string>();
+  private readonly slots: StartSlots;
 
-  constructor(private readonly options: RunnerOptions) {}
+  constructor(private readonly options: RunnerOptions) {
+    this.slots = new StartSlots(options.maxStarting ?? 0);
+  }
 
   private get stateFile(): string {
     return path.join(this.options.dir, NOTEBOOKS_FILE);
@@ -121,7 +107,9 @@ export class NotebookServers {
       this.options.log(`${name} (${uid}): not started: ${(error as Error).message}`);
       return;
     }
-    if (this.gone.has(uid)) return; // deleted meanwhile
+    const queued = Date.now();
+    await this.slots.take();
+    if (this.gone.has(uid)) return this.slots.release(); // deleted meanwhile
     mkdirSync(plan.cwd, { recursive: true });
     const log = path.join(logDir, `${name}.log`);
     const out = openSync(log, "a");
@@ -136,17 +124,19 @@ export class NotebookServers {
     });
     const pid = child.pid ?? -1;
     const url = `http://${plan.ip}:${plan.port}${plan.prefix}`;
-    const state: ServerState = { pod: name, uid, pid, url, log };
-    child.on("error", (error) => this.options.log(`${name}: could not start its server: ${error.message}`));
-    const exited = new Promise<void>((resolve) =>
-      child.on("exit", (code, signal) => {
-        state.exited = `${code ?? signal}`;
-        this.options.log(`${name}: server (pid ${pid}) exited with ${state.exited}`);
+    const state: ServerState = { pod: name, uid, pid, url, log, queuedSeconds: (started - queued) / 1000 };
+    const exited = new Promise<void>((resolve) => {
+      const end = (how: string) => {
+        if (state.exited) return;
+        state.exited = how;
+        this.options.log(`${name}: server (pid ${pid}) exited with ${how}`);
         this.servers.delete(uid);
         this.save();
         resolve();
-      }),
-    );
+      };
+      child.on("error", (error) => end(`an error: ${error.message}`));
+      child.on("exit", (code, signal) => end(`${code ?? signal}`));
+    });
     this.servers.set(uid, { state, child, exited, podDir });
     this.save();
     this.options.log(`${name} (${uid}): started jupyterhub-singleuser (pid ${pid}) on ${url}`);
@@ -163,11 +153,13 @@ export class NotebookServers {
     );
   }
 
+  /** Polls the server until it answers (its start slot is freed then, or when it exits first). */
   private async watchFirstAnswer(uid: string, url: string, started: number): Promise<void> {
     for (;;) {
       const server = this.servers.get(uid);
-      if (!server) return;
+      if (!server) return this.slots.release();
       if (await answers(url)) {
+        this.slots.release();
         server.state.answeredSeconds = (Date.now() - started) / 1000;
         server.state.rssMiB = rssMiB(server.state.pid);
         this.options.log(

@@ -8,6 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { describe, test } from "node:test";
 import { mapPath, mapValue, type NotebookPod, serverPlan } from "../../sim/notebook-plan";
+import { StartSlots } from "../../sim/notebook-process";
 import { POD_NETWORK_FILE, readPodNetwork, reservePodNetwork } from "../../sim/pod-network";
 
 const mounts = [
@@ -103,5 +104,23 @@ describe("pod networks", () => {
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
+  });
+});
+
+describe("start slots", () => {
+  test("at most `limit` take a slot; the others get theirs in order as slots are released; 0 is no limit", async () => {
+    const slots = new StartSlots(2);
+    const order: number[] = [];
+    const takers = [1, 2, 3, 4].map((n) => slots.take().then(() => order.push(n)));
+    await Promise.all(takers.slice(0, 2));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(order, [1, 2]);
+    slots.release();
+    await takers[2];
+    slots.release();
+    await takers[3];
+    assert.deepEqual(order, [1, 2, 3, 4]);
+    const unlimited = new StartSlots(0);
+    await Promise.all(Array.from({ length: 50 }, () => unlimited.take()));
   });
 });
