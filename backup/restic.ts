@@ -24,14 +24,22 @@ export interface ResticResult {
   readonly stderr: string;
 }
 
+/** restic's last message on stderr; with --json it is an exit_error object whose message is the text. */
+function lastMessage(stderr: string): string {
+  const line = stderr.trim().split("\n").pop() ?? "";
+  try {
+    return (JSON.parse(line) as { message?: string }).message?.split("\n")[0] ?? line;
+  } catch {
+    return line;
+  }
+}
+
 export class ResticError extends Error {
   constructor(
     readonly args: readonly string[],
     readonly result: ResticResult,
   ) {
-    super(
-      `restic ${args[0]} failed (exit ${result.status}): ${result.stderr.trim().split("\n").pop() ?? ""}`,
-    );
+    super(`restic ${args[0]} failed (exit ${result.status}): ${lastMessage(result.stderr)}`);
   }
 }
 

@@ -2,6 +2,8 @@
  * A stack deployed by the real engine onto a simulated cluster: the values an operator sets with
  * `pulumi config set` before the first `pulumi up` (README), filled in for the simulation:
  * - storage.nfs.server: 127.0.0.1 when the stack file leaves it open (nothing mounts NFS under kwok);
+ * - backup.repository.url and .addresses when backups are on and the stack file leaves them open:
+ *   a repository that is never reached (kwok runs no containers), at a documentation address;
  * - oauthClientSecret: a random secret kept in the engine's state folder;
  * - gpuOperator.chart.localPath: a stand-in chart (below), because NVIDIA's Helm repository cannot
  *   be reached here and copying the upstream chart into the repository is not an option.
@@ -10,7 +12,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { loadPlatformConfig } from "../config/load";
 import type { PlatformConfig } from "../config/schema/platform";
-import { SIM_NFS_SERVER } from "../sim/stack";
+import { SIM_BACKUP_REPOSITORY, SIM_NFS_SERVER } from "../sim/stack";
 import { type EngineStack, engineDir, harnessSecret, openEngineStack, PROJECT_ROOT } from "./workspace";
 
 export interface SimEngineStackOptions {
@@ -79,6 +81,10 @@ export async function openSimEngineStack(options: SimEngineStackOptions): Promis
   if (options.fresh) rmSync(engineDir(options.name), { recursive: true, force: true });
   const paths: Record<string, string> = {};
   if (!config.storage.nfs.server) paths["storage.nfs.server"] = SIM_NFS_SERVER;
+  if (config.backup.enabled && !config.backup.repository.url)
+    paths["backup.repository.url"] = SIM_BACKUP_REPOSITORY.url;
+  if (config.backup.enabled && config.backup.repository.addresses.length === 0)
+    paths["backup.repository.addresses[0]"] = SIM_BACKUP_REPOSITORY.address;
   if (config.gpuOperator.enabled)
     paths["gpuOperator.chart.localPath"] = writeGpuOperatorStandInChart(engineDir(options.name), config);
   const engine = await openEngineStack({

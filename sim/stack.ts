@@ -12,6 +12,11 @@ import { renderToDirectory } from "../render/directory";
 import { PROJECT_ROOT } from "./cluster";
 
 export const SIM_NFS_SERVER = "127.0.0.1";
+/** Where the sim says the backup repository is, when the stack leaves it open: never reached. */
+export const SIM_BACKUP_REPOSITORY = {
+  url: "rest:https://backup.sim.invalid:8000/jupyterhub",
+  address: "192.0.2.10/32",
+} as const;
 
 export function simConfig(stack = "prod"): PlatformConfig {
   const stackFile = path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`);

@@ -5,7 +5,7 @@
  * snapshots and the last one's age. docs/operations.md, "Backups and restore".
  */
 import path from "node:path";
-import { restic, snapshots } from "../backup/restic";
+import { ResticError, restic, snapshots } from "../backup/restic";
 import { mergeIntoHome, restoreUserHome, snapshotAges } from "../backup/restore";
 import { fail, loadOrExit, PROJECT_ROOT, parseCommandLine, runCommand } from "../cli/command";
 import { sourceRepository } from "../components/cluster/backup-spec";
@@ -18,6 +18,16 @@ Its password: $RESTIC_PASSWORD_FILE (kubectl get secret -n jupyterhub-backup bac
   credentials in restic's variables (AWS_ACCESS_KEY_ID, ...).`;
 
 runCommand(() => {
+  try {
+    main();
+  } catch (error) {
+    // A refusal of restic (wrong password, no repository, unreachable) is the operator's to fix, not a bug.
+    if (error instanceof ResticError) fail(error.message);
+    throw error;
+  }
+});
+
+function main(): void {
   const { values } = parseCommandLine(USAGE, {
     user: { type: "string" },
     at: { type: "string" },
@@ -27,7 +37,10 @@ runCommand(() => {
     source: { type: "string", default: "home" },
     stack: { type: "string", default: "prod" },
   });
-  if (values.help) return void console.log(USAGE);
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
   const source = values.source as string;
   if (!["home", "datasets", "database"].includes(source))
     fail(`--source ${source}: home, datasets or database\n${USAGE}`);
@@ -89,4 +102,4 @@ runCommand(() => {
   for (const file of report.kept)
     console.log(`kept the home's (it differs; the backup's is in ${only.restoredTo}): ${file}`);
   console.log(`${report.copied.length} copied, ${report.kept.length} kept as they are`);
-});
+}
