@@ -24,6 +24,7 @@ export { k3sDefaultObjects } from "./k3s-defaults";
 export { KubeClient, KubeError } from "./kube-client";
 export { readKubeconfig, writeKubeconfig } from "./kubeconfig";
 export { createNodes, fakeNode, nodeResourceList } from "./nodes";
+export { type NotebookRunner, notebookServers, startNotebookRunner } from "./notebook-runner";
 export { writeServiceAccountKubeconfig } from "./service-account";
 export { Spawner, type SpawnResult } from "./spawn";
 export { renderStack, simConfig } from "./stack";
