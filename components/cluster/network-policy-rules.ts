@@ -173,12 +173,15 @@ export function networkPolicyRules(config: NetworkPolicyConfig): NetworkPolicyRu
     ),
   ];
   if (postgres) {
+    const backups = backupDatabaseClients(config);
     policies.push(
       policy(
         NAMES.hubDatabase,
-        "The hub's database: the hub only; it calls nothing.",
+        backups.length > 0
+          ? "The hub's database: the hub, and the database's backup job (backup namespace); it calls nothing."
+          : "The hub's database: the hub only; it calls nothing.",
         "hub-db",
-        [{ from: [component("hub")], ports: tcp(PORTS.postgres) }, ...backupDatabaseClients(config)],
+        [{ from: [component("hub")], ports: tcp(PORTS.postgres) }, ...backups],
         [],
       ),
     );
