@@ -11,6 +11,7 @@ import { NAMES } from "../names";
 import { objectMeta } from "../pod-defaults";
 import { roleBinding } from "../rbac";
 import { serviceAccountWithRoles } from "../service-account";
+import { dashboardConfigMaps } from "./monitoring-dashboards";
 import { metricsReaderTokenSecret, podMonitor, prometheusRule } from "./monitoring-operator-spec";
 import { prometheusConfig } from "./monitoring-prometheus-config";
 import { monitoringRuleGroups, type RuleGroup } from "./monitoring-rules";
@@ -82,6 +83,12 @@ export class Monitoring extends pulumi.ComponentResource {
       this.bundledPrometheus(name, args, { namespace, tokenSecret, targets, groups, placedIn });
     } else {
       this.operatorObjects(name, args, { namespace, tokenSecret, targets, groups, placedIn });
+    }
+
+    if (monitoring.dashboards.enabled) {
+      for (const map of dashboardConfigMaps(config, namespace)) {
+        new k8s.core.v1.ConfigMap(`${name}-${map.metadata.name}`, map, child);
+      }
     }
 
     this.namespace = namespace;

@@ -9,22 +9,22 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { before, describe, test } from "node:test";
-import { stringify } from "yaml";
 import { prometheusConfig } from "../../components/cluster/monitoring-prometheus-config";
 import { monitoringRuleGroups } from "../../components/cluster/monitoring-rules";
 import { scrapeTargets } from "../../components/cluster/monitoring-targets";
-import { monitoringSchema } from "../../config/schema/monitoring";
 import type { PlatformConfig } from "../../config/schema/platform";
-import { editableProdConfig } from "../helpers";
+import {
+  A100,
+  DCGM,
+  expectPass,
+  gpu,
+  RULES_FILE,
+  series,
+  slice,
+  withMonitoring,
+} from "../support/monitoring-series";
 import { ensureBuilt, folderWith, promtool } from "../support/promtool";
 
-function withMonitoring(monitoring: object): PlatformConfig {
-  const config = editableProdConfig();
-  config.monitoring = monitoringSchema.parse({ enabled: true, ...monitoring });
-  return config;
-}
-
-const RULES_FILE = "jupyterhub.rules.yaml";
 let config: PlatformConfig;
 before(() => {
   ensureBuilt("promtool");
@@ -56,27 +56,6 @@ describe("promtool accepts what we render", () => {
   });
 });
 
-const DCGM = {
-  job: "dcgm-exporter",
-  instance: "10.42.1.5:9400",
-  namespace: "jupyterhub",
-  container: "notebook",
-};
-const A100 = { Hostname: "gpu-node-1", modelName: "NVIDIA A100 80GB PCIe" };
-const series = (name: string, labels: Record<string, string>, values: string) => ({
-  series: `${name}{${Object.entries(labels)
-    .map(([key, value]) => `${key}="${value}"`)
-    .join(",")}}`,
-  values,
-});
-const gpu = (pod: string, index: string, values: string) =>
-  series("DCGM_FI_DEV_GPU_UTIL", { ...DCGM, ...A100, pod, gpu: index, UUID: `GPU-${pod}` }, values);
-const slice = (pod: string, id: string, values: string) =>
-  series(
-    "DCGM_FI_PROF_GR_ENGINE_ACTIVE",
-    { ...DCGM, ...A100, pod, gpu: "0", UUID: "GPU-mig", GPU_I_PROFILE: "1g.5gb", GPU_I_ID: id },
-    values,
-  );
 const idleAlert = (user: string, gpuLabels: Record<string, string>, value: string) => {
   const labels = { namespace: "jupyterhub", pod: `jupyter-${user}`, user, ...A100, ...gpuLabels };
   return {
@@ -139,7 +118,7 @@ describe("promtool test rules: what fires, and when", () => {
         },
       ],
     };
-    expectPass(tests);
+    expectPass(config, tests);
   });
 
   test("a failed spawn alerts at once; spawns slower than 300 s at the 90th percentile alert after 15 minutes", () => {
@@ -190,7 +169,7 @@ describe("promtool test rules: what fires, and when", () => {
         },
       ],
     };
-    expectPass(tests);
+    expectPass(config, tests);
   });
 
   test("a quota resource at 90 % or more alerts after 5 minutes; one at 50 % does not; a silent target alerts after 10", () => {
@@ -247,7 +226,7 @@ describe("promtool test rules: what fires, and when", () => {
         },
       ],
     };
-    expectPass(tests);
+    expectPass(config, tests);
   });
 });
 
@@ -268,13 +247,4 @@ function annotationsOf(alert: string, labels: Record<string, string> = {}): Reco
   const fill = (text: string) =>
     text.replace(/\{\{ \$labels\.(\w+) \}\}/g, (_, key: string) => labels[key] ?? "");
   return Object.fromEntries(Object.entries(rule.annotations).map(([key, text]) => [key, fill(text)]));
-}
-
-function expectPass(tests: object): void {
-  const folder = folderWith({
-    [RULES_FILE]: { groups: monitoringRuleGroups(config) },
-    "tests.yaml": stringify(tests),
-  });
-  const result = promtool(folder, "test", "rules", "tests.yaml");
-  assert.ok(result.ok, result.output);
 }
