@@ -97,7 +97,8 @@ export class Platform extends pulumi.ComponentResource {
     if (config.backup.enabled) {
       // A cluster service, made here because the database's job needs the password HubSecrets generates.
       const { databasePassword } = secrets;
-      const backupArgs = { config, credentials: args.secrets.backupCredentials ?? {} };
+      const { backupPassword: password, backupCredentials } = args.secrets;
+      const backupArgs = { config, credentials: backupCredentials ?? {}, ...(password ? { password } : {}) };
       new Backup(
         `${name}-backup`,
         { ...backupArgs, ...(databasePassword ? { databasePassword } : {}) },

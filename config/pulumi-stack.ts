@@ -15,6 +15,8 @@ export interface PlatformSecrets {
   readonly databaseUrl?: pulumi.Output<string>;
   /** backup.repository.credentials: each environment variable's value from its secret config key. */
   readonly backupCredentials?: Record<string, pulumi.Output<string>>;
+  /** backup.repository.passwordSecretKey's value, when the stack names one. */
+  readonly backupPassword?: pulumi.Output<string>;
 }
 
 export interface StackConfig {
@@ -58,6 +60,12 @@ export function loadStackConfig(projectDir: string): StackConfig {
     );
   }
 
+  const passwordKey = loaded.config?.backup.enabled
+    ? loaded.config.backup.repository.passwordSecretKey
+    : undefined;
+  const backupPassword = passwordKey ? pulumiConfig.getSecret(passwordKey) : undefined;
+  if (passwordKey && !backupPassword)
+    beforeDeploy.push(missingSecret(passwordKey, "the backup repository's password is not set"));
   for (const [env, key] of backupKeys) {
     if (!backupCredentials[env])
       beforeDeploy.push(missingSecret(key, `the backup repository's ${env} is not set`));
@@ -84,6 +92,7 @@ export function loadStackConfig(projectDir: string): StackConfig {
       ...(oauthClientSecret ? { oauthClientSecret } : {}),
       ...(databaseUrl ? { databaseUrl } : {}),
       ...(backupKeys.length > 0 ? { backupCredentials } : {}),
+      ...(backupPassword ? { backupPassword } : {}),
     },
   };
 }

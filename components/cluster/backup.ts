@@ -29,6 +29,8 @@ export interface BackupArgs {
   readonly databasePassword?: pulumi.Output<string>;
   /** The repository's credentials by environment variable (backup.repository.credentials). */
   readonly credentials: Readonly<Record<string, pulumi.Output<string>>>;
+  /** The restic password from the stack (backup.repository.passwordSecretKey); else one is generated. */
+  readonly password?: pulumi.Output<string>;
 }
 
 export class Backup extends pulumi.ComponentResource {
@@ -45,13 +47,15 @@ export class Backup extends pulumi.ComponentResource {
     for (const rules of backupPolicyRules(config)) {
       networkPolicy(`${name}-netpol-${rules.name}`, rules, namespace, child);
     }
-    const password = new random.RandomPassword(`${name}-password`, { length: 48, special: false }, child);
+    const password =
+      args.password ??
+      new random.RandomPassword(`${name}-password`, { length: 48, special: false }, child).result;
     const secret = (key: string, data: Record<string, pulumi.Input<string>>, options = child) =>
       new k8s.core.v1.Secret(`${name}-secret-${key}`, backupSecret(key, namespace, data), options);
     const repository = secret(
       BACKUP_SECRETS.repository,
       {
-        [BACKUP_SECRET_KEYS.resticPassword]: password.result,
+        [BACKUP_SECRET_KEYS.resticPassword]: password,
         ...args.credentials,
       },
       keep,

@@ -28,6 +28,8 @@ export interface SuppliedSecrets {
   readonly databaseUrl?: pulumi.Output<string>;
   /** The backup repository's credentials by environment variable (backup.repository.credentials). */
   readonly backupCredentials?: Readonly<Record<string, pulumi.Output<string>>>;
+  /** The backup repositories' restic password, when the stack supplies it (backup.repository.passwordSecretKey). */
+  readonly backupPassword?: pulumi.Output<string>;
 }
 
 export interface HubSecretsArgs {

@@ -58,6 +58,13 @@ export const backupSchema = z
             "Where the repository answers: the only addresses the backup jobs may reach besides DNS.",
           ),
         port: port.default(443).describe("The repository's TCP port."),
+        passwordSecretKey: z
+          .string()
+          .min(1)
+          .optional()
+          .describe(
+            "Pulumi secret config key holding the repositories' restic password; without it one is generated (@pulumi/random) and a new stack state generates another (docs/operations.md).",
+          ),
         credentials: z
           .record(z.string().regex(/^[A-Z][A-Z0-9_]*$/), z.string().min(1))
           .default({})

@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
+import * as pulumi from "@pulumi/pulumi";
 import { BACKUP_SCRIPT, DUMP_SCRIPT } from "../../components/cluster/backup-scripts";
 import type { CollectedResource } from "../../render/collect";
 import { editableProdConfig, prodConfig } from "../helpers";
@@ -154,6 +155,15 @@ describe("backups", () => {
       env(pod(rendered.get("CronJob", "backup-home")).containers[0]).RESTIC_REPOSITORY,
       "s3:https://s3.example.org/b/home",
     );
+  });
+
+  test("a restic password the stack supplies (backup.repository.passwordSecretKey) replaces the generated one", async () => {
+    const generated = (rendered: Rendered) =>
+      rendered.resources.filter((resource) => resource.name === "jupyterhub-backup-password").length;
+    assert.equal(generated(prod), 1);
+    const supplied = await render(prodConfig(), { backupPassword: pulumi.secret("from-the-stack") });
+    assert.equal(generated(supplied), 0);
+    assert.ok(supplied.get("Secret", "backup-repository").stringData["restic-password"]);
   });
 
   test("the repository's credentials come from Secret keys named after restic's variables; off means nothing rendered", async () => {
