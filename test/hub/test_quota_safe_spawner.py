@@ -1,6 +1,7 @@
-"""hub/quota_safe_spawner.py: a 409 on a claim counts as "already exists" only when the claim is there.
-The real KubeSpawner code runs; only its Kubernetes API client is replaced by one that answers as the
-API server does when concurrent creates race for the ResourceQuota's usage record."""
+"""hub/quota_safe_spawner.py: a 409 Conflict (a create that lost the race for the ResourceQuota's usage
+record) is tried again; a 409 AlreadyExists and everything else get KubeSpawner's own handling. The
+real KubeSpawner code runs; only its Kubernetes API client is replaced by one that answers as the API
+server does."""
 
 from __future__ import annotations
 
@@ -15,8 +16,7 @@ from quota_safe_spawner import QuotaSafeKubeSpawner
 
 CONFLICT = {"kind": "Status", "reason": "Conflict", "code": 409,
             "message": 'Operation cannot be fulfilled on resourcequotas "jupyterhub-quota": the object has been modified'}
-EXISTS = {"kind": "Status", "reason": "AlreadyExists", "code": 409,
-          "message": 'persistentvolumeclaims "claim-student" already exists'}
+EXISTS = {"kind": "Status", "reason": "AlreadyExists", "code": 409, "message": "already exists"}
 
 
 def api_error(status: int, body: dict[str, Any]) -> ApiException:
@@ -26,54 +26,86 @@ def api_error(status: int, body: dict[str, Any]) -> ApiException:
 
 
 class FakeApi:
-    """Answers creates with the queued outcomes and reads with whether the claim exists."""
+    """Answers creates with the queued outcomes (None: created); counts deletes."""
 
-    def __init__(self, creates: list[ApiException | None], exists: bool) -> None:
+    def __init__(self, creates: list[ApiException | None]) -> None:
         self.creates = creates
-        self.exists = exists
-        self.reads = 0
+        self.deletes = 0
 
-    async def create_namespaced_persistent_volume_claim(self, namespace: str, body: Any) -> Any:
+    def _create(self) -> None:
         outcome = self.creates.pop(0)
         if outcome is not None:
             raise outcome
-        self.exists = True
+
+    async def create_namespaced_persistent_volume_claim(self, namespace: str, body: Any) -> Any:
+        self._create()
         return body
 
-    async def read_namespaced_persistent_volume_claim(self, name: str, namespace: str) -> Any:
-        self.reads += 1
-        if not self.exists:
-            raise api_error(404, {"reason": "NotFound", "code": 404})
-        return SimpleNamespace(metadata=SimpleNamespace(name=name))
+    async def create_namespaced_pod(self, namespace: str, body: Any) -> Any:
+        self._create()
+        return body
 
 
-def attempt(api: FakeApi) -> bool:
-    async def run() -> bool:
-        spawner = QuotaSafeKubeSpawner(_mock=True, user=USERS["student"])
-        spawner.api = api
-        claim = SimpleNamespace(metadata=SimpleNamespace(name="claim-student"))
-        return await spawner._make_create_pvc_request(claim, 3)
+def spawner(api: FakeApi) -> QuotaSafeKubeSpawner:
+    async def make() -> QuotaSafeKubeSpawner:
+        made = QuotaSafeKubeSpawner(_mock=True, user=USERS["student"])
+        made.api = api
+        return made
 
-    return asyncio.run(run())
-
-
-def test_a_quota_conflict_is_tried_again_not_taken_for_an_existing_claim() -> None:
-    api = FakeApi([api_error(409, CONFLICT)], exists=False)
-    assert attempt(api) is False  # exponential_backoff calls again
-    assert api.reads == 1
+    return asyncio.run(make())
 
 
-def test_a_claim_that_really_exists_is_used() -> None:
-    assert attempt(FakeApi([api_error(409, EXISTS)], exists=True)) is True
+def claim_attempt(made: QuotaSafeKubeSpawner) -> bool:
+    claim = SimpleNamespace(metadata=SimpleNamespace(name="claim-student"))
+    return asyncio.run(made._make_create_pvc_request(claim, 3))
 
 
-def test_a_created_claim_is_used() -> None:
-    api = FakeApi([None], exists=False)
-    assert attempt(api) is True
-    assert api.exists
+def pod_attempt(made: QuotaSafeKubeSpawner) -> bool:
+    pod = SimpleNamespace(metadata=SimpleNamespace(name="jupyter-student"), to_str=lambda: "jupyter-student")
+    return asyncio.run(made._make_create_pod_request(pod, 3))
 
 
-def test_the_retry_after_a_conflict_creates_the_claim() -> None:
-    api = FakeApi([api_error(409, CONFLICT), None], exists=False)
-    assert attempt(api) is False
-    assert attempt(api) is True
+def test_a_claim_lost_to_a_quota_conflict_is_created_on_the_next_try() -> None:
+    made = spawner(FakeApi([api_error(409, CONFLICT), None]))
+    assert claim_attempt(made) is False  # KubeSpawner's exponential_backoff calls again
+    assert claim_attempt(made) is True
+
+
+def test_a_claim_that_already_exists_is_used_as_kubespawner_does() -> None:
+    assert claim_attempt(spawner(FakeApi([api_error(409, EXISTS), api_error(409, EXISTS)]))) is True
+
+
+def test_a_pod_lost_to_a_quota_conflict_is_tried_again_without_deleting_anything() -> None:
+    made = spawner(FakeApi([api_error(409, CONFLICT), None]))
+    stops: list[bool] = []
+
+    async def stop(now: bool = False) -> None:
+        stops.append(now)
+
+    made.stop = stop
+    assert pod_attempt(made) is False
+    assert pod_attempt(made) is True
+    assert stops == []
+
+
+def test_an_existing_pod_is_stopped_and_tried_again_as_kubespawner_does() -> None:
+    made = spawner(FakeApi([api_error(409, EXISTS), api_error(409, EXISTS)]))
+    stops: list[bool] = []
+
+    async def stop(now: bool = False) -> None:
+        stops.append(now)
+
+    made.stop = stop
+    assert pod_attempt(made) is False
+    assert stops == [True]
+
+
+def test_other_refusals_still_fail() -> None:
+    forbidden = {"kind": "Status", "reason": "Forbidden", "code": 403, "message": "exceeded quota"}
+    made = spawner(FakeApi([api_error(403, forbidden), api_error(403, forbidden)]))
+    try:
+        pod_attempt(made)
+    except ApiException as error:
+        assert error.status == 403
+    else:
+        raise AssertionError("a 403 was swallowed")
