@@ -7,6 +7,7 @@ import path from "node:path";
 import type { z } from "zod";
 import { type ConfigIssue, displayPath } from "./issues";
 import { Locator } from "./locator";
+import { unnamedSecrets } from "./named-secrets";
 import { PROFILES_DIR_KEY, type SecretKey, type TextFile } from "./project";
 import { MAX_PROFILE_BYTES, MAX_STACK_BYTES, readTextFile, scanProfilesFolder } from "./read-files";
 import { runRules } from "./rules";
@@ -170,6 +171,7 @@ export function loadPlatformConfigFromText(
     goodProfiles.map((profile) => profile.doc),
   );
   issues.push(...runRules(config, { completeSet }).map((issue) => ruleLocator.fromRule(issue)));
+  issues.push(...unnamedSecrets(config, split.namedSecrets, stack));
   const failed = issues.some((issue) => issue.severity === "error");
   return {
     ...(failed ? {} : { config: deepFreeze(config) }),

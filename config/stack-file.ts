@@ -14,6 +14,7 @@ import {
   type TextFile,
 } from "./project";
 import { decodeText } from "./read-files";
+import { stackSectionsSchema } from "./schema/platform";
 import { type FieldPath, parseYamlSource, type SourceDocument } from "./source";
 
 export function parseDocument(
@@ -50,11 +51,20 @@ export function parseDocument(
   return undefined;
 }
 
+/** The stack file's sections (`gpu-jupyterhub:<section>`); a secret under any other name is a named secret. */
+const SECTION_NAMES: ReadonlySet<string> = new Set(Object.keys(stackSectionsSchema.shape));
+
 export interface SplitStack {
   readonly sections: Record<string, unknown>;
   /** The key as written in the file for each section (with or without the project prefix). */
   readonly keyOf: Map<string, string>;
   readonly secretsSet: Set<SecretKey>;
+  /**
+   * Secrets under names the config chooses (backup.repository.credentials, passwordSecretKey,
+   * database.urlSecretKey): `secure:` values under a name that is no section. The loader refuses
+   * those the config does not name (config/named-secrets.ts). Name -> the key as written.
+   */
+  readonly namedSecrets: Map<string, string>;
   /** False when the file has no `config:` mapping: then nothing else is worth checking. */
   readonly hasConfig: boolean;
 }
@@ -63,6 +73,7 @@ export function splitStackConfig(stack: SourceDocument, issues: ConfigIssue[]): 
   const sections: Record<string, unknown> = {};
   const keyOf = new Map<string, string>();
   const secretsSet = new Set<SecretKey>();
+  const namedSecrets = new Map<string, string>();
   const data = stack.data as Record<string, unknown>;
   for (const key of Object.keys(data)) {
     if (PULUMI_STACK_KEYS.includes(key)) continue;
@@ -81,7 +92,7 @@ export function splitStackConfig(stack: SourceDocument, issues: ConfigIssue[]): 
     issues.push(
       issueAt(stack, ["config"], "key", `the stack file needs a \`config:\` mapping with ${PROJECT}:* keys`),
     );
-    return { sections, keyOf, secretsSet, hasConfig: false };
+    return { sections, keyOf, secretsSet, namedSecrets, hasConfig: false };
   }
   for (const [key, value] of Object.entries(config)) {
     const [namespace, name] = key.includes(":") ? key.split(":", 2) : [PROJECT, key];
@@ -113,10 +124,14 @@ export function splitStackConfig(stack: SourceDocument, issues: ConfigIssue[]): 
       }
       continue;
     }
+    if (isSecureValue(value) && !SECTION_NAMES.has(name)) {
+      namedSecrets.set(name, key);
+      continue;
+    }
     sections[name] = value;
     keyOf.set(name, key);
   }
-  return { sections, keyOf, secretsSet, hasConfig: true };
+  return { sections, keyOf, secretsSet, namedSecrets, hasConfig: true };
 }
 
 function isSecureValue(value: unknown): boolean {

@@ -4,10 +4,34 @@
  * cron's form, and a namespace of its own.
  */
 import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
 import { describe, test } from "node:test";
+import { loadPlatformConfigFromText } from "../../config/load";
 import { RULES } from "../../config/rules";
 import { backupSchema } from "../../config/schema/backup";
-import { editableBaseConfig } from "./base";
+import { BASE_PROFILES, BASE_STACK, editableBaseConfig } from "./base";
+
+/** The base stack with backups on, credentials named, and these secure keys added. */
+function loadWithSecrets(secretKeys: string[]) {
+  const text = [
+    readFileSync(BASE_STACK, "utf8").trimEnd(),
+    "  gpu-jupyterhub:backup:",
+    "    enabled: true",
+    "    repository:",
+    "      url: s3:https://s3.example.org/jupyterhub",
+    "      addresses: [10.21.0.60/32]",
+    "      credentials: {AWS_ACCESS_KEY_ID: backupS3KeyId, AWS_SECRET_ACCESS_KEY: backupS3Key}",
+    "      passwordSecretKey: backupResticPassword",
+    ...secretKeys.flatMap((key) => [`  gpu-jupyterhub:${key}:`, "    secure: v1:AAAA"]),
+    "",
+  ].join("\n");
+  const profiles = readdirSync(BASE_PROFILES).map((name) => ({
+    file: path.join(BASE_PROFILES, name),
+    text: readFileSync(path.join(BASE_PROFILES, name), "utf8"),
+  }));
+  return loadPlatformConfigFromText({ file: BASE_STACK, text }, profiles, { profilesDir: BASE_PROFILES });
+}
 
 describe("the backup section", () => {
   test("off by default; on, restic's pinned image, nightly homes and database, weekly datasets, 7/5/12 kept", () => {
@@ -59,6 +83,21 @@ describe("the backup section", () => {
     assert.deepEqual(
       RULES.namespacesAreDistinct?.(config).map((issue) => issue.path),
       [["backup", "namespace"]],
+    );
+  });
+
+  test("the secrets the section names are accepted as secure keys; one it does not name is refused where it is", () => {
+    const named = loadWithSecrets(["backupS3KeyId", "backupS3Key", "backupResticPassword"]);
+    assert.deepEqual(
+      named.issues.filter((issue) => issue.severity === "error"),
+      [],
+    );
+    assert.ok(named.config);
+    const typo = loadWithSecrets(["backupS3KeyId", "backupS3Kee"]);
+    assert.equal(typo.config, undefined);
+    assert.deepEqual(
+      typo.issues.filter((issue) => issue.severity === "error").map((issue) => issue.field),
+      ["config.gpu-jupyterhub:backupS3Kee"],
     );
   });
 });
