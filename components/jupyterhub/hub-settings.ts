@@ -85,7 +85,7 @@ function spawnerSettings(config: PlatformConfig): SpawnerSettings {
     environment: singleuser.extraEnv,
     default_url: singleuser.defaultUrl,
     start_timeout: singleuser.startTimeout,
-    http_timeout: 120,
+    http_timeout: singleuser.httpTimeout,
     common_labels: {
       app: "jupyterhub",
       "app.kubernetes.io/name": "jupyterhub",

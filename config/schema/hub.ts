@@ -142,6 +142,12 @@ export const singleuserSchema = z
     startTimeout: seconds
       .default(600)
       .describe("Seconds a pod may take to start (image pulls of GPU images)."),
+    httpTimeout: seconds
+      .min(1)
+      .default(120)
+      .describe(
+        "Seconds the hub waits for a started server to answer once its pod runs (KubeSpawner http_timeout).",
+      ),
     lifecycleHooks: z
       .strictObject({ postStart: lifecycleHandler.optional(), preStop: lifecycleHandler.optional() })
       .default({}),
