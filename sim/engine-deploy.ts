@@ -36,7 +36,12 @@ export async function deployWithEngine(
   cluster: SimCluster,
   stack: string,
   config: PlatformConfig,
-  options: { readonly previews?: boolean } = {},
+  options: {
+    readonly previews?: boolean;
+    /** A copy of the stack file to deploy instead (with its profiles folder), e.g. the class's. */
+    readonly stackFile?: string;
+    readonly profilesDir?: string;
+  } = {},
 ): Promise<EngineDeployReport> {
   const engine = await openSimEngineStack({
     name: cluster.name,
@@ -44,6 +49,8 @@ export async function deployWithEngine(
     kubeconfig: cluster.kubeconfig,
     fresh: true,
     log: cluster.log,
+    ...(options.stackFile ? { stackFile: options.stackFile } : {}),
+    ...(options.profilesDir ? { profilesDir: options.profilesDir } : {}),
   });
   cluster.log(`engine: ${engineVersions(engine)}`);
   if (options.previews === false) {

@@ -9,6 +9,7 @@ import { type SimCluster, startCluster, stopCluster } from "../cluster";
 import { deployWithEngine } from "../engine-deploy";
 import type { TestAccount } from "../identity-provider";
 import { type LiveServices, type NotebookRunnerStart, startLiveServices } from "../live/services";
+import type { ClassStackFile } from "./stack-file";
 
 export interface ClassPlatform extends LiveServices {
   readonly cluster: SimCluster;
@@ -22,6 +23,8 @@ export interface ClassPlatformOptions {
   readonly accounts: readonly TestAccount[];
   readonly log: (line: string) => void;
   readonly notebooks?: NotebookRunnerStart;
+  /** A copy of the stack file to deploy instead of the stack's own (sim/class/stack-file.ts). */
+  readonly stackFile?: ClassStackFile;
 }
 
 /** `count` accounts in `group`, named student-001…, each with its own random password. */
@@ -40,7 +43,10 @@ export async function startClassPlatform(options: ClassPlatformOptions): Promise
   const clusterSeconds = (Date.now() - started) / 1000;
   try {
     started = Date.now();
-    await deployWithEngine(cluster, options.stack, config, { previews: false });
+    await deployWithEngine(cluster, options.stack, config, {
+      previews: false,
+      ...(options.stackFile ?? {}),
+    });
     const deploySeconds = (Date.now() - started) / 1000;
     started = Date.now();
     const services = await startLiveServices(cluster, config, options.accounts, options.notebooks);

@@ -4,6 +4,7 @@
  * restarted mid-storm, the report written to `.work/class/report.json`.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { namespaceOverhead } from "../../capacity/overhead";
 import { profileCapacity } from "../../capacity/plan";
@@ -15,6 +16,7 @@ import { PROJECT_ROOT } from "../cluster";
 import { startNotebookRunner } from "../notebook-runner";
 import { classAccounts, startClassPlatform } from "./platform";
 import { type ClassReport, classReport } from "./report";
+import { classStackFile } from "./stack-file";
 import { classStorm } from "./storm";
 
 export const CLASS_REPORT = path.join(PROJECT_ROOT, ".work", "class", "report.json");
@@ -55,6 +57,14 @@ export async function runClass(options: ClassOptions): Promise<ClassReport> {
   );
 
   const accounts = classAccounts(options.students, group);
+  const stackFile = classStackFile(
+    options.stack,
+    path.join(path.dirname(CLASS_REPORT), "stack"),
+    Math.max(config.singleuser.httpTimeout, config.singleuser.startTimeout),
+  );
+  log(
+    `servers get ${stackFile.httpTimeout} s to answer (singleuser.httpTimeout, ${config.singleuser.httpTimeout} s in the stack): here they all share this machine's ${os.cpus().length} cores`,
+  );
   const total = Date.now();
   const platform = await startClassPlatform({
     name: options.name,
@@ -62,6 +72,7 @@ export async function runClass(options: ClassOptions): Promise<ClassReport> {
     config,
     accounts,
     log,
+    stackFile,
     notebooks:
       options.notebooks ??
       ((cluster) => startNotebookRunner(cluster, { namespace: config.cluster.namespace, log })),
