@@ -1,0 +1,185 @@
+#!/usr/bin/env python3
+"""Emails the users whose GPU has been idle, once per idle period, and optionally stops their server
+after a grace period (the seed: "GPU below 10 % for 30 minutes: email the user").
+
+Prometheus decides what is idle: the alert JupyterHubGpuIdle (components/cluster/monitoring-rules.ts,
+threshold and duration from monitoring.idleGpu) fires for each user pod whose GPU or MIG slice stayed
+below the threshold. Each round this service asks Prometheus for the firing alerts, maps each alert's
+pod to the hub user and server that own it (the server's state names its pod), and
+- emails the user (the identity provider's email claim, from the user's auth state) when the idle
+  period is new to it;
+- stops the server once `--stop-after` seconds have passed since that email, if set;
+- forgets a server whose alert has cleared, so its next idle period gets a new email.
+Every action is one JSON audit line on stderr ("event": notified, no-address, stopped, cleared).
+Runs as a hub service (the hub gives it JUPYTERHUB_API_TOKEN and JUPYTERHUB_API_URL); standard
+library only. What it remembers is in memory: a restart of the hub may email a user a second time
+for the same idle period.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import smtplib
+import sys
+import time
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from typing import Any
+from urllib.parse import quote, urlencode
+
+log = logging.getLogger("idle-gpu-notifier")
+IDLE_ALERT = 'ALERTS{alertname="JupyterHubGpuIdle", alertstate="firing"}'
+SUBJECT = "Your GPU on {hub_host} is idle"
+BODY = """Hello {user},
+
+the GPU of your notebook server ({gpu}) has been almost unused for a while.
+GPUs are scarce: please stop your server if you do not need it ({hub_url}/hub/home).
+{stop_notice}
+-- JupyterHub
+"""
+
+Key = tuple[str, str]  # (user, server name; "" is the default server)
+
+
+def get_json(url: str, token: str | None = None) -> Any:
+    request = urllib.request.Request(url, headers={"Authorization": f"token {token}"} if token else {})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.load(response)
+
+
+def firing_pods(prometheus_url: str) -> dict[str, Mapping[str, str]]:
+    """The pods whose GPU alert fires, with the alert's labels."""
+    answer = get_json(f"{prometheus_url}/api/v1/query?{urlencode({'query': IDLE_ALERT})}")
+    return {series["metric"]["pod"]: series["metric"] for series in answer["data"]["result"]}
+
+
+def audit(event: str, **fields: Any) -> None:
+    log.info("%s", json.dumps({"audit": "idle-gpu", "event": event, **fields}, sort_keys=True))
+
+
+@dataclass
+class Notifier:
+    api_url: str
+    token: str
+    prometheus_url: str
+    send: Any  # (to, subject, body) -> None
+    hub_url: str = ""
+    stop_after: float = 0  # seconds after the email; 0: never stop
+    auth_state_key: str = "oauth_user"
+    email_claim: str = "email"
+    notified: dict[Key, float] = field(default_factory=dict)
+
+    def api(self, path: str, method: str = "GET") -> Any:
+        request = urllib.request.Request(
+            f"{self.api_url}{path}", method=method, headers={"Authorization": f"token {self.token}"}
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            body = response.read()
+            return json.loads(body) if body else None
+
+    def servers_by_pod(self) -> dict[str, Key]:
+        """Each running server's pod (KubeSpawner keeps its name in the server's state)."""
+        found: dict[str, Key] = {}
+        for user in self.api("/users?state=active"):
+            for name, server in (user.get("servers") or {}).items():
+                pod = (server.get("state") or {}).get("pod_name")
+                if pod:
+                    found[pod] = (user["name"], name)
+        return found
+
+    def address(self, user: str) -> str | None:
+        state = self.api(f"/users/{quote(user)}").get("auth_state") or {}
+        value = (state.get(self.auth_state_key) or {}).get(self.email_claim)
+        return str(value) if value else None
+
+    def notify(self, key: Key, labels: Mapping[str, str]) -> None:
+        user, server = key
+        gpu = " ".join(filter(None, [labels.get("modelName"), labels.get("GPU_I_PROFILE")])) or "GPU"
+        to = self.address(user)
+        if not to:
+            audit("no-address", user=user, server=server, pod=labels.get("pod"))
+            return
+        minutes = round(self.stop_after / 60)
+        notice = f"\nIf it stays idle, it will be stopped in {minutes} minutes.\n" if self.stop_after else ""
+        host = self.hub_url.split("://")[-1]
+        values = {"user": user, "gpu": gpu, "hub_url": self.hub_url, "hub_host": host, "stop_notice": notice}
+        self.send(to, SUBJECT.format(**values), BODY.format(**values))
+        audit("notified", user=user, server=server, pod=labels.get("pod"), to=to, gpu=gpu)
+
+    def run_once(self, now: float | None = None) -> None:
+        now = time.monotonic() if now is None else now
+        pods = firing_pods(self.prometheus_url)
+        owners = self.servers_by_pod() if pods else {}
+        idle = {owners[pod]: labels for pod, labels in pods.items() if pod in owners}
+        for key in [key for key in self.notified if key not in idle]:
+            del self.notified[key]
+            audit("cleared", user=key[0], server=key[1])
+        for key, labels in idle.items():
+            if key not in self.notified:
+                self.notify(key, labels)
+                self.notified[key] = now
+            elif self.stop_after and now - self.notified[key] >= self.stop_after:
+                user, server = key
+                path = f"/users/{quote(user)}/servers/{quote(server)}" if server else f"/users/{quote(user)}/server"
+                self.api(path, method="DELETE")
+                audit("stopped", user=user, server=server, pod=labels.get("pod"), after_seconds=self.stop_after)
+                self.notified[key] = float("inf")  # stopped once; forgotten when the alert clears
+
+
+def smtp_sender(host: str, port: int, sender: str, starttls: bool, user: str | None, password: str | None):
+    def send(to: str, subject: str, body: str) -> None:
+        message = EmailMessage()
+        message["From"], message["To"], message["Subject"] = sender, to, subject
+        message.set_content(body)
+        with smtplib.SMTP(host, port, timeout=30) as smtp:
+            if starttls:
+                smtp.starttls()
+            if user and password:
+                smtp.login(user, password)
+            smtp.send_message(message)
+
+    return send
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--prometheus-url", required=True)
+    parser.add_argument("--hub-url", default="", help="the hub's public URL, for the email")
+    parser.add_argument("--every", type=float, default=60)
+    parser.add_argument("--stop-after", type=float, default=0, help="seconds after the email; 0: never")
+    parser.add_argument("--smtp-host", required=True)
+    parser.add_argument("--smtp-port", type=int, default=587)
+    parser.add_argument("--smtp-from", required=True)
+    parser.add_argument("--smtp-starttls", action="store_true")
+    parser.add_argument("--smtp-user")
+    parser.add_argument("--auth-state-key", default="oauth_user")
+    parser.add_argument("--email-claim", default="email")
+    args = parser.parse_args(argv)
+    logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    password = os.environ.get("IDLE_GPU_NOTIFIER_SMTP_PASSWORD")
+    send = smtp_sender(args.smtp_host, args.smtp_port, args.smtp_from, args.smtp_starttls, args.smtp_user, password)
+    notifier = Notifier(
+        api_url=os.environ["JUPYTERHUB_API_URL"],
+        token=os.environ["JUPYTERHUB_API_TOKEN"],
+        prometheus_url=args.prometheus_url.rstrip("/"),
+        send=send,
+        hub_url=args.hub_url.rstrip("/"),
+        stop_after=args.stop_after,
+        auth_state_key=args.auth_state_key,
+        email_claim=args.email_claim,
+    )
+    while True:
+        try:
+            notifier.run_once()
+        except Exception:  # one bad round (Prometheus or SMTP away) must not end the service
+            log.exception("round failed; trying again in %s s", args.every)
+        time.sleep(args.every)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,200 @@
+"""The idle-GPU notifier (hub/idle_gpu_notifier.py) against a real Prometheus v3.5.0 running the
+rendered rules on a stand-in DCGM exporter (as in test_hub_metrics.py), a real SMTP server (aiosmtpd)
+and a stand-in for the hub's REST API (the users' servers cannot run here: there is no cluster).
+An idle GPU's user gets exactly one email per idle period, a user without an email claim none, a busy
+GPU's user none; the server is stopped once after the grace period; a new idle period emails again."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from conftest import HUB_DIR, free_port
+from test_hub_metrics import GPU, POD, prometheus_binary, rendered
+
+sys.path.insert(0, str(HUB_DIR))
+from idle_gpu_notifier import Notifier, smtp_sender  # noqa: E402
+
+HUB_TOKEN = "notifier-token-for-tests"
+UTILISATION = {"alice": 3.0, "bob": 97.0, "carol": 1.0}  # percent; carol's is a MIG slice
+
+
+class Dcgm(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        lines = [
+            "# TYPE DCGM_FI_DEV_GPU_UTIL gauge",
+            f"DCGM_FI_DEV_GPU_UTIL{{{GPU.format(gpu=0, uuid='a1', bus='17')},{POD.format(user='alice')}}} {UTILISATION['alice']}",
+            f"DCGM_FI_DEV_GPU_UTIL{{{GPU.format(gpu=1, uuid='b2', bus='65')},{POD.format(user='bob')}}} {UTILISATION['bob']}",
+            "# TYPE DCGM_FI_PROF_GR_ENGINE_ACTIVE gauge",
+            "DCGM_FI_PROF_GR_ENGINE_ACTIVE{"
+            f'{GPU.format(gpu=3, uuid="d4", bus="e3")},GPU_I_PROFILE="1g.5gb",GPU_I_ID="7",{POD.format(user="carol")}'
+            f"}} {UTILISATION['carol'] / 100}",
+            "",
+        ]
+        page = "\n".join(lines).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain; version=0.0.4")  # the exporter's text format
+        self.send_header("Content-Length", str(len(page)))
+        self.end_headers()
+        self.wfile.write(page)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+class HubApi(BaseHTTPRequestHandler):
+    """GET /users?state=active (servers with their pod), GET /users/<name> (auth state), DELETE a server."""
+
+    emails = {"alice": "alice@unileoben.ac.at", "bob": "bob@unileoben.ac.at"}  # carol's provider sends none
+    deleted: list[str] = []
+
+    def reply(self, status: int, body: Any = None) -> None:
+        data = json.dumps(body).encode() if body is not None else b""
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def authorized(self) -> bool:
+        if self.headers.get("Authorization") == f"token {HUB_TOKEN}":
+            return True
+        self.reply(403)
+        return False
+
+    def do_GET(self) -> None:
+        if not self.authorized():
+            return
+        if self.path == "/users?state=active":
+            servers = lambda user: {"": {"state": {"pod_name": f"jupyter-{user}"}}}  # noqa: E731
+            self.reply(200, [{"name": user, "servers": servers(user)} for user in UTILISATION])
+        else:
+            name = self.path.removeprefix("/users/")
+            email = self.emails.get(name)
+            self.reply(200, {"name": name, "auth_state": {"oauth_user": {"email": email} if email else {}}})
+
+    def do_DELETE(self) -> None:
+        if self.authorized():
+            type(self).deleted.append(self.path)
+            self.reply(204)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+class Mailbox:
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], str]] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append((list(envelope.rcpt_tos), envelope.content.decode()))
+        return "250 OK"
+
+
+def serve(handler: type[BaseHTTPRequestHandler]) -> ThreadingHTTPServer:
+    server = ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+@pytest.fixture()
+def prometheus(tmp_path: Path) -> Iterator[str]:
+    dcgm = serve(Dcgm)
+    config = rendered(tmp_path, f"127.0.0.1:{free_port()}", f"127.0.0.1:{dcgm.server_port}")
+    port = free_port()
+    log = (tmp_path / "prometheus.log").open("wb")
+    process = subprocess.Popen(
+        [
+            prometheus_binary(),
+            f"--config.file={config}",
+            f"--storage.tsdb.path={tmp_path / 'data'}",
+            f"--web.listen-address=127.0.0.1:{port}",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        log.close()
+        dcgm.shutdown()
+        dcgm.server_close()
+
+
+def rounds_until(notifier: Notifier, done: Any, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            notifier.run_once()
+        except OSError as error:  # Prometheus still starting
+            last = error
+        if done():
+            return
+        time.sleep(0.5)
+    pytest.fail(f"the notifier did not get there in time: notified {notifier.notified}, last error {last!r}")
+
+
+def test_one_email_per_idle_period_and_a_stop_after_the_grace_period(
+    prometheus: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    mailbox = Mailbox()
+    smtp = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    smtp.start()
+    hub = serve(HubApi)
+    HubApi.deleted.clear()
+    notifier = Notifier(
+        api_url=f"http://127.0.0.1:{hub.server_port}",
+        token=HUB_TOKEN,
+        prometheus_url=prometheus,
+        send=smtp_sender("127.0.0.1", smtp.port, "jupyterhub@cps.unileoben.ac.at", False, None, None),
+        hub_url="https://jupyterhub.cps.unileoben.ac.at",
+        stop_after=3,
+    )
+    caplog.set_level("INFO", logger="idle-gpu-notifier")
+    try:
+        # alice (idle A100) gets one email; carol (idle slice) has no address; bob is busy.
+        rounds_until(notifier, lambda: len(mailbox.messages) == 1 and len(notifier.notified) == 2)
+        [(to, message)] = mailbox.messages
+        assert to == ["alice@unileoben.ac.at"]
+        assert "Subject: Your GPU on jupyterhub.cps.unileoben.ac.at is idle" in message
+        assert "NVIDIA A100 80GB PCIe" in message and "stopped in 0 minutes" in message
+        # More rounds within the grace period: no second email, no stop.
+        for _ in range(3):
+            notifier.run_once()
+        assert len(mailbox.messages) == 1 and HubApi.deleted == []
+        # After the grace period: both idle servers stopped, once each.
+        rounds_until(notifier, lambda: len(HubApi.deleted) == 2, timeout=10)
+        notifier.run_once()
+        assert sorted(HubApi.deleted) == ["/users/alice/server", "/users/carol/server"]
+        # alice works again: the alert clears and she is forgotten; idle again: a new period, a new email.
+        UTILISATION["alice"] = 90.0
+        rounds_until(notifier, lambda: ("alice", "") not in notifier.notified)
+        UTILISATION["alice"] = 2.0
+        rounds_until(notifier, lambda: len(mailbox.messages) == 2)
+        assert mailbox.messages[1][0] == ["alice@unileoben.ac.at"]
+        events = [json.loads(record.getMessage()) for record in caplog.records]
+        assert [(e["event"], e["user"]) for e in events if e["user"] == "alice"] == [
+            ("notified", "alice"),
+            ("stopped", "alice"),
+            ("cleared", "alice"),
+            ("notified", "alice"),
+        ]
+        assert ("no-address", "carol") in [(e["event"], e["user"]) for e in events]
+        assert all(e["user"] != "bob" for e in events)
+    finally:
+        UTILISATION["alice"] = 3.0
+        smtp.stop()
+        hub.shutdown()
+        hub.server_close()
