@@ -38,6 +38,8 @@ export function startProcess(
     env: options.env ?? process.env,
     ...(options.cwd ? { cwd: options.cwd } : {}),
   });
+  // A missing binary is reported by the pid check below; unhandled, the 'error' event would end Node.
+  child.on("error", () => undefined);
   if (child.pid === undefined) throw new Error(`could not start ${name} (${command})`);
   const pid = child.pid;
   child.on("exit", (code, signal) => exited.set(pid, code ?? signal));
