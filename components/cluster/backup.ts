@@ -39,8 +39,9 @@ export class Backup extends pulumi.ComponentResource {
     const child = { parent: this };
     const { config } = args;
     const { backup } = config;
-    // `pulumi destroy` keeps the namespace and the repository's Secret: without its password no
-    // snapshot can be read (docs/operations.md: add an escrowed key to the repository as well).
+    // `pulumi destroy` keeps the namespace (and the jobs' history). Not the repository's Secret: a
+    // kept Secret with a generated password would make the next `up` fail on its changed value.
+    // Without the password no snapshot can be read: escrow a key, or supply it (docs/operations.md).
     const keep = { ...child, retainOnDelete: true };
     const namespace = podSecurityNamespace(`${name}-namespace`, backup.namespace, "restricted", keep).metadata
       .name;
@@ -52,14 +53,10 @@ export class Backup extends pulumi.ComponentResource {
       new random.RandomPassword(`${name}-password`, { length: 48, special: false }, child).result;
     const secret = (key: string, data: Record<string, pulumi.Input<string>>, options = child) =>
       new k8s.core.v1.Secret(`${name}-secret-${key}`, backupSecret(key, namespace, data), options);
-    const repository = secret(
-      BACKUP_SECRETS.repository,
-      {
-        [BACKUP_SECRET_KEYS.resticPassword]: password,
-        ...args.credentials,
-      },
-      keep,
-    );
+    const repository = secret(BACKUP_SECRETS.repository, {
+      [BACKUP_SECRET_KEYS.resticPassword]: password,
+      ...args.credentials,
+    });
     const after = { ...child, dependsOn: [repository] };
 
     for (const { source, volume } of exportVolumes(config, namespace)) {

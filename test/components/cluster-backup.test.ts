@@ -29,13 +29,13 @@ const resourceOf = (rendered: Rendered, object: K8sObject): CollectedResource =>
 };
 
 describe("backups", () => {
-  test("their own namespace at Pod Security restricted, kept by destroy with the repository's Secret", () => {
+  test("their own namespace at Pod Security restricted, kept by destroy; the repository's Secret is not (a new generated password would conflict with it)", () => {
     const namespace = prod.get("Namespace", NS);
     assert.equal(namespace.metadata.labels?.["pod-security.kubernetes.io/enforce"], "restricted");
     assert.equal(resourceOf(prod, namespace).options.retainOnDelete, true);
     const repository = prod.get("Secret", "backup-repository");
     assert.equal(repository.metadata.namespace, NS);
-    assert.equal(resourceOf(prod, repository).options.retainOnDelete, true);
+    assert.equal(resourceOf(prod, repository).options.retainOnDelete, false);
     assert.ok(
       prod.resources.some((resource) => resource.type === "random:index/randomPassword:RandomPassword"),
     );
