@@ -111,6 +111,8 @@ export const spawnerSettingsSchema = z.strictObject({
   default_url: z.string(),
   start_timeout: z.number().int(),
   http_timeout: z.number().int(),
+  k8s_api_request_timeout: z.number().int(),
+  k8s_api_request_retry_timeout: z.number().int(),
   common_labels: z.record(z.string(), z.string()),
   extra_labels: z.record(z.string(), z.string()),
   extra_pod_config: kubernetesObject,
@@ -185,6 +187,18 @@ export const hubSettingsSchema = z.strictObject({
     users: z.boolean(),
     concurrency: z.number().int().positive(),
   }),
+  idle_gpu_notifier: z
+    .strictObject({
+      prometheus_url: z.string(),
+      every: z.number().int(),
+      stop_after: z.number().int().describe("Seconds after the email; 0: never stop."),
+      smtp_host: z.string(),
+      smtp_port: z.number().int(),
+      smtp_from: z.string(),
+      smtp_starttls: z.boolean(),
+    })
+    .optional()
+    .describe("The idle-GPU notifier service (monitoring.notifier), absent when it is off."),
 });
 
 export type HubSettings = z.output<typeof hubSettingsSchema>;

@@ -9,6 +9,7 @@ import type { PlatformConfig } from "../../config/schema/platform";
 import { ACCESS_LABELS, DATABASE, HUB_URL, NAMES, PORTS, PRIORITY_CLASSES } from "../names";
 import { mountedVolume } from "../volumes";
 import { type HubSettings, hubSettingsProblems, type SpawnerSettings } from "./hub-settings-schema";
+import { idleGpuNotifierSettings } from "./notifier-settings";
 import { profileSettings } from "./profile-settings";
 
 export type { HubSettings } from "./hub-settings-schema";
@@ -86,6 +87,11 @@ function spawnerSettings(config: PlatformConfig): SpawnerSettings {
     default_url: singleuser.defaultUrl,
     start_timeout: singleuser.startTimeout,
     http_timeout: singleuser.httpTimeout,
+    // KubeSpawner gives each API call 3 s and all retries of one create 30 s. With a class starting at
+    // once the hub's event loop and the API server's quota admission are busy, and `npm run class`
+    // saw claims and pods fail after 30 s of 3-s timeouts; a slow answer is not a refusal.
+    k8s_api_request_timeout: 10,
+    k8s_api_request_retry_timeout: 120,
     common_labels: {
       app: "jupyterhub",
       "app.kubernetes.io/name": "jupyterhub",
@@ -167,6 +173,7 @@ function unchecked(config: PlatformConfig): HubSettings {
       users: config.culler.users,
       concurrency: 10,
     },
+    ...idleGpuNotifierSettings(config),
   };
 }
 
