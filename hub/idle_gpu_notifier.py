@@ -149,6 +149,7 @@ def smtp_sender(host: str, port: int, sender: str, starttls: bool, user: str | N
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--prometheus-url", required=True)
+    parser.add_argument("--api-url", help="the hub's API (default: JUPYTERHUB_API_URL)")
     parser.add_argument("--hub-url", default="", help="the hub's public URL, for the email")
     parser.add_argument("--every", type=float, default=60)
     parser.add_argument("--stop-after", type=float, default=0, help="seconds after the email; 0: never")
@@ -164,7 +165,7 @@ def main(argv: list[str] | None = None) -> None:
     password = os.environ.get("IDLE_GPU_NOTIFIER_SMTP_PASSWORD")
     send = smtp_sender(args.smtp_host, args.smtp_port, args.smtp_from, args.smtp_starttls, args.smtp_user, password)
     notifier = Notifier(
-        api_url=os.environ["JUPYTERHUB_API_URL"],
+        api_url=(args.api_url or os.environ["JUPYTERHUB_API_URL"]).rstrip("/"),
         token=os.environ["JUPYTERHUB_API_TOKEN"],
         prometheus_url=args.prometheus_url.rstrip("/"),
         send=send,

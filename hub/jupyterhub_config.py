@@ -166,3 +166,41 @@ if metrics_token:
     c.JupyterHub.load_roles.append(
         {"name": "metrics-scraper", "scopes": ["read:metrics"], "services": ["metrics-scraper"]}
     )
+
+# --- the idle-GPU notifier (monitoring.notifier): emails a user whose GPU stays idle, once per idle period ---
+notifier = settings.get("idle_gpu_notifier")
+if notifier:
+    c.JupyterHub.services.append(
+        {
+            "name": "idle-gpu-notifier",
+            "command": [
+                sys.executable,
+                str(HERE / "idle_gpu_notifier.py"),
+                f"--api-url={api_url}",
+                f"--prometheus-url={notifier['prometheus_url']}",
+                f"--hub-url={settings['public_url']}",
+                f"--every={notifier['every']}",
+                f"--stop-after={notifier['stop_after']}",
+                f"--smtp-host={notifier['smtp_host']}",
+                f"--smtp-port={notifier['smtp_port']}",
+                f"--smtp-from={notifier['smtp_from']}",
+                *(["--smtp-starttls"] if notifier["smtp_starttls"] else []),
+            ],
+        }
+    )
+    # The pod's name is in the server's state; the email claim in the auth state. The service runs in
+    # the hub's pod, which holds both already.
+    c.JupyterHub.load_roles.append(
+        {
+            "name": "idle-gpu-notifier",
+            "scopes": [
+                "list:users",
+                "read:users:name",
+                "read:servers",
+                "admin:server_state",
+                "admin:auth_state",
+                "delete:servers",
+            ],
+            "services": ["idle-gpu-notifier"],
+        }
+    )

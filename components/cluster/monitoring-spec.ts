@@ -6,15 +6,17 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { checksum } from "../checksum";
-import { NAMES, PRIORITY_CLASSES } from "../names";
+import { NAMES, PRIORITY_CLASSES, selectorLabels } from "../names";
 import { NOBODY_UID, objectMeta, restrictedContainer, restrictedPod } from "../pod-defaults";
 import type { ExistingRoleGrant, Grant } from "../rbac";
 import { mountedVolume } from "../volumes";
 import { PROMETHEUS_PATHS } from "./monitoring-prometheus-config";
 import {
   BUNDLED_PROMETHEUS_LABELS,
+  BUNDLED_PROMETHEUS_SERVICE,
   METRICS_TOKEN_KEY,
   type MonitoringConfig,
+  notifierEnabled,
   type ScrapeTarget,
 } from "./monitoring-targets";
 import { kubernetesApi, tcp } from "./network-peers";
@@ -34,7 +36,7 @@ export const MONITORING_NAMES = {
   schedulerAuthDelegator: "jupyterhub-user-scheduler-auth-delegator",
 } as const;
 
-export const PROMETHEUS_PORT = 9090;
+export const PROMETHEUS_PORT = BUNDLED_PROMETHEUS_SERVICE.port;
 
 const meta = (name: string, namespace: pulumi.Input<string>, extra?: Record<string, string>) =>
   objectMeta(name, namespace, "monitoring", extra);
@@ -213,7 +215,7 @@ const inNamespace = (namespace: string, podLabels: Readonly<Record<string, strin
 
 /** bundled: the namespace closed, except Prometheus to its targets and the API server, and its port to its queriers. */
 export function bundledPolicyRules(
-  config: Pick<MonitoringConfig, "network" | "monitoring">,
+  config: Pick<MonitoringConfig, "network" | "monitoring" | "cluster">,
   targets: readonly ScrapeTarget[],
 ): NetworkPolicyRules[] {
   const queriers = config.monitoring.bundled.queriers.map((querier) =>
@@ -221,6 +223,13 @@ export function bundledPolicyRules(
       ? inNamespace(querier.namespace, querier.podLabels)
       : { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": querier.namespace } } },
   );
+  // The hub's pod runs the idle-GPU notifier, which asks Prometheus.
+  if (notifierEnabled(config.monitoring)) {
+    queriers.push({
+      namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": config.cluster.namespace } },
+      podSelector: { matchLabels: selectorLabels("hub") },
+    });
+  }
   const toTargets: EgressRule[] = targets.map((target) => ({
     to: [inNamespace(target.namespace, target.podLabels)],
     ports: tcp(target.port),

@@ -6,6 +6,7 @@
 import { monitoringNamespace } from "../../config/schema/monitoring";
 import type { PlatformConfig } from "../../config/schema/platform";
 import { PORTS, selectorLabels } from "../names";
+import type { EgressRule } from "./network-policy-rules";
 
 /** The DCGM exporter's pods as the GPU Operator labels them (assets/state-dcgm-exporter, v26.3). */
 export const DCGM_EXPORTER = { labels: { app: "nvidia-dcgm-exporter" }, port: 9400, portName: "metrics" };
@@ -122,4 +123,43 @@ export function scrapeTargets(config: MonitoringConfig): ScrapeTarget[] {
     });
   }
   return list;
+}
+
+/** The bundled Prometheus's Service, as the notifier and Grafana reach it. */
+export const BUNDLED_PROMETHEUS_SERVICE = { name: "prometheus", port: 9090 } as const;
+
+/** Where the idle-GPU notifier asks Prometheus: the stack's URL, else the bundled Prometheus's Service. */
+export function notifierPrometheusUrl(monitoring: Monitoring): string | undefined {
+  if (monitoring.notifier.prometheusUrl) return monitoring.notifier.prometheusUrl;
+  if (monitoring.mode !== "bundled") return undefined;
+  const { name, port } = BUNDLED_PROMETHEUS_SERVICE;
+  return `http://${name}.${monitoringNamespace(monitoring)}.svc:${port}`;
+}
+
+/** Whether the hub runs the idle-GPU notifier. */
+export const notifierEnabled = (monitoring: Monitoring | undefined): monitoring is Monitoring =>
+  Boolean(monitoring?.enabled && monitoring.notifier.enabled);
+
+/** The hub's egress for the notifier: Prometheus's pods on its port, the SMTP relay's addresses on its port. */
+export function notifierEgress(monitoring: Monitoring | undefined): EgressRule[] {
+  if (!notifierEnabled(monitoring)) return [];
+  const url = notifierPrometheusUrl(monitoring);
+  const { namespace, podLabels } = prometheusPeer(monitoring);
+  const port = url ? Number(new URL(url).port || (url.startsWith("https") ? 443 : 80)) : undefined;
+  const peer = {
+    namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": namespace } },
+    podSelector: { matchLabels: podLabels },
+  };
+  const { smtp } = monitoring.notifier;
+  return [
+    ...(port ? [{ to: [peer], ports: [{ port, protocol: "TCP" as const }] }] : []),
+    ...(smtp.addresses.length > 0
+      ? [
+          {
+            to: smtp.addresses.map((cidr) => ({ ipBlock: { cidr } })),
+            ports: [{ port: smtp.port, protocol: "TCP" as const }],
+          },
+        ]
+      : []),
+  ];
 }

@@ -14,7 +14,7 @@
 import type { PlatformConfig } from "../../config/schema/platform";
 import { ACCESS_LABELS, type Component, NAMES, PORTS, selectorLabels } from "../names";
 import { backupDatabaseClients } from "./backup-policy-rules";
-import { monitoringScrapers, type ScrapedComponent } from "./monitoring-targets";
+import { monitoringScrapers, notifierEgress, type ScrapedComponent } from "./monitoring-targets";
 import {
   DNS,
   exceptions,
@@ -133,6 +133,7 @@ export function networkPolicyRules(config: NetworkPolicyConfig): NetworkPolicyRu
         ...(postgres ? [{ to: [component("hub-db")], ports: tcp(PORTS.postgres) }] : []),
         DNS,
         oauthProvider(config),
+        ...notifierEgress(config.monitoring),
         ...exceptions(network, "hub"),
       ],
     ),

@@ -13,6 +13,7 @@ import {
 import { cullerTimeoutWithinMaxAge, profileTimeoutsTakeEffect } from "./culling";
 import { nfsServerIsSet } from "./deploy";
 import { gpuProfilesOnlyForGpuGroups, referencedGroupsExist } from "./groups";
+import { notifierIsComplete } from "./monitoring";
 import { namespacesAreDistinct } from "./namespaces";
 import { identityProviderReachable, metadataAddressStaysClosed } from "./network";
 import {
@@ -58,6 +59,7 @@ export const RULES: Readonly<Record<string, Rule>> = {
   nfsServerIsSet,
   backupRepositoryIsSet,
   namespacesAreDistinct,
+  notifierIsComplete,
   identityProviderReachable,
   metadataAddressStaysClosed,
 };

@@ -4,7 +4,7 @@
  * (components/cluster/monitoring*.ts; docs/operations.md, "Monitoring").
  */
 import { z } from "zod";
-import { dnsLabel, pinnedImage, storageQuantity } from "./common";
+import { cidr, dnsLabel, hostname, httpsUrl, pinnedImage, port, storageQuantity } from "./common";
 import { metricsScraperSchema } from "./network";
 
 /** A Prometheus duration as its configuration and rules write it: 30s, 5m, 1h, 15d. */
@@ -96,6 +96,42 @@ export const monitoringSchema = z
           .describe("How long it must stay idle before the alert fires (the seed: 30 minutes)."),
       })
       .prefault({}),
+    notifier: z
+      .strictObject({
+        enabled: z.boolean().default(false),
+        prometheusUrl: httpsUrl
+          .optional()
+          .describe(
+            "Where the notifier asks Prometheus for idle GPUs (bundled: our Prometheus's Service; required with prometheusOperator, e.g. http://kube-prometheus-stack-prometheus.monitoring.svc:9090).",
+          ),
+        every: z.number().int().min(10).default(60).describe("Seconds between two looks at Prometheus."),
+        stopAfterMinutes: z
+          .number()
+          .int()
+          .min(0)
+          .default(0)
+          .describe("Stop the server this long after the email if its GPU is still idle; 0: never."),
+        smtp: z
+          .strictObject({
+            host: hostname
+              .optional()
+              .describe(
+                "The SMTP relay, e.g. smtp.unileoben.ac.at (no login: a relay that accepts the cluster's mail).",
+              ),
+            port: port.default(587),
+            from: z.email().optional().describe("The sender address, e.g. jupyterhub@unileoben.ac.at."),
+            starttls: z.boolean().default(true),
+            addresses: z
+              .array(cidr)
+              .default([])
+              .describe("The relay's addresses: the hub's network policy opens its port to them only."),
+          })
+          .prefault({}),
+      })
+      .prefault({})
+      .describe(
+        "The idle-GPU notifier (hub/idle_gpu_notifier.py), a hub service: emails a user whose GPU alert JupyterHubGpuIdle fires, once per idle period.",
+      ),
     quotaNearFullPercent: z
       .number()
       .min(1)

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from conftest import HUB_DIR, free_port
+from conftest import HUB_DIR, free_port, load_hub_config
 from test_hub_metrics import GPU, POD, prometheus_binary, rendered
 
 sys.path.insert(0, str(HUB_DIR))
@@ -198,3 +198,48 @@ def test_one_email_per_idle_period_and_a_stop_after_the_grace_period(
         smtp.stop()
         hub.shutdown()
         hub.server_close()
+
+
+def test_the_hub_runs_it_as_a_service_with_its_settings_and_a_role_of_its_own(
+    settings: dict[str, Any], tmp_path: Path
+) -> None:
+    notifier = {
+        "prometheus_url": "http://prometheus.jupyterhub-monitoring.svc:9090",
+        "every": 60,
+        "stop_after": 1800,
+        "smtp_host": "smtp.unileoben.ac.at",
+        "smtp_port": 587,
+        "smtp_from": "jupyterhub@unileoben.ac.at",
+        "smtp_starttls": True,
+    }
+    settings_file = tmp_path / "settings.json"
+    settings_file.write_text(json.dumps({**settings, "idle_gpu_notifier": notifier}), encoding="utf-8")
+    config = load_hub_config(settings_file, JUPYTERHUB_DB_PASSWORD="x")
+    [service] = [s for s in config.JupyterHub.services if s["name"] == "idle-gpu-notifier"]
+    assert service["command"][1:] == [
+        str(HUB_DIR / "idle_gpu_notifier.py"),
+        "--api-url=http://127.0.0.1:8081/hub/api",
+        "--prometheus-url=http://prometheus.jupyterhub-monitoring.svc:9090",
+        f"--hub-url={settings['public_url']}",
+        "--every=60",
+        "--stop-after=1800",
+        "--smtp-host=smtp.unileoben.ac.at",
+        "--smtp-port=587",
+        "--smtp-from=jupyterhub@unileoben.ac.at",
+        "--smtp-starttls",
+    ]
+    [role] = [r for r in config.JupyterHub.load_roles if r["name"] == "idle-gpu-notifier"]
+    assert role["services"] == ["idle-gpu-notifier"]
+    assert set(role["scopes"]) == {
+        "list:users",
+        "read:users:name",
+        "read:servers",
+        "admin:server_state",
+        "admin:auth_state",
+        "delete:servers",
+    }
+    # Off (prod today): no such service.
+    plain = tmp_path / "plain.json"
+    plain.write_text(json.dumps(settings), encoding="utf-8")
+    services = load_hub_config(plain, JUPYTERHUB_DB_PASSWORD="x").JupyterHub.services
+    assert all(s["name"] != "idle-gpu-notifier" for s in services)
