@@ -8,47 +8,28 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import type { KubeClient } from "./kube-client";
+import { type EnvVar, resolveEnv } from "./live/pod-env";
 import { type LocalMount, type NotebookPod, notebookContainer } from "./notebook-plan";
 import { localVolumeDir, type Volume } from "./provision";
-
-interface ValueFrom {
-  fieldRef?: { fieldPath: string };
-  secretKeyRef?: { name: string; key: string };
-  configMapKeyRef?: { name: string; key: string };
-}
 
 /**
  * The notebook container's environment, valueFrom resolved (fieldRef, secretKeyRef,
  * configMapKeyRef). KubeSpawner 7 writes plain values only (the hub's token included), so with the
  * real hub nothing here is looked up; the values are never logged.
  */
-export async function containerEnv(client: KubeClient, pod: NotebookPod): Promise<Record<string, string>> {
-  const env: Record<string, string> = {};
-  const base = `/api/v1/namespaces/${pod.metadata.namespace}`;
-  for (const variable of notebookContainer(pod).env ?? []) {
-    const from = variable.valueFrom as ValueFrom | undefined;
-    if (variable.value !== undefined || !from) {
-      env[variable.name] = variable.value ?? "";
-    } else if (from.fieldRef) {
-      const field: Record<string, string | undefined> = {
-        "metadata.name": pod.metadata.name,
-        "metadata.namespace": pod.metadata.namespace,
-        "metadata.uid": pod.metadata.uid,
-        "spec.nodeName": pod.spec.nodeName,
-        "status.podIP": pod.status?.podIP,
-      };
-      env[variable.name] = field[from.fieldRef.fieldPath] ?? "";
-    } else if (from.secretKeyRef) {
-      const ref = from.secretKeyRef;
-      const secret = await client.get<{ data?: Record<string, string> }>(`${base}/secrets/${ref.name}`);
-      env[variable.name] = Buffer.from(secret.data?.[ref.key] ?? "", "base64").toString();
-    } else if (from.configMapKeyRef) {
-      const ref = from.configMapKeyRef;
-      const map = await client.get<{ data?: Record<string, string> }>(`${base}/configmaps/${ref.name}`);
-      env[variable.name] = map.data?.[ref.key] ?? "";
-    }
-  }
-  return env;
+export function containerEnv(client: KubeClient, pod: NotebookPod): Promise<Record<string, string>> {
+  const { metadata, spec, status } = pod;
+  return resolveEnv(
+    client,
+    {
+      namespace: metadata.namespace ?? "default",
+      name: metadata.name,
+      uid: metadata.uid,
+      ...(spec.nodeName ? { nodeName: spec.nodeName } : {}),
+      ...(status?.podIP ? { podIP: status.podIP } : {}),
+    },
+    (notebookContainer(pod).env ?? []) as EnvVar[],
+  );
 }
 
 /**

@@ -73,6 +73,11 @@ export function isRunning(record: ProcessRecord): boolean {
   }
 }
 
+/** How a process this Node process started ended: its exit code, or the signal's name; undefined while it runs. */
+export function exitOf(record: ProcessRecord): number | string | null | undefined {
+  return exited.get(record.pid);
+}
+
 /** Why a started process is no longer running: its exit code and the end of its log. */
 export function deathNote(record: ProcessRecord): string {
   let tail = "";

@@ -14,7 +14,7 @@ import { parse, stringify } from "yaml";
 import type { SimCluster } from "./cluster";
 import { freePorts } from "./ports";
 import { probe } from "./probe";
-import { type ProcessRecord, startProcess } from "./processes";
+import { exitOf, type ProcessRecord, startProcess } from "./processes";
 import { writeServiceAccountKubeconfig } from "./service-account";
 import { since, waitFor } from "./wait";
 
@@ -31,7 +31,11 @@ interface Deployment {
 }
 
 export interface UserScheduler {
+  /** The process started first; `current()` is the one running now (after restarts). */
   readonly process: ProcessRecord;
+  current(): ProcessRecord;
+  /** Times it exited on its own (e.g. "Leaderelection lost" under load) and was started again. */
+  restarts(): number;
   readonly schedulerNames: readonly string[];
   readonly serviceAccount: string;
   readonly lease?: string;
@@ -89,6 +93,9 @@ export async function startUserScheduler(
   );
   const args = [`--config=${configFile}`, ...flags, "--bind-address=127.0.0.1", `--secure-port=${port}`];
   const record = startProcess(cluster.dir, name, cluster.tools.kubeScheduler, args);
+  const supervisor = restartOnFailure(cluster, record, () =>
+    startProcess(cluster.dir, name, cluster.tools.kubeScheduler, args),
+  );
   await waitFor(`${name} /healthz`, () => probe(`https://127.0.0.1:${port}/healthz`), {
     timeoutMs: 60_000,
     processes: [record],
@@ -114,5 +121,33 @@ export async function startUserScheduler(
   cluster.log(
     `${name} running as kube-scheduler ${cluster.tools.versions.kubernetes} (pid ${record.pid}, ServiceAccount ${namespace}/${serviceAccount}, schedulers ${schedulerNames.join(", ")}${lease ? `, leader of ${lease}` : ""}) in ${since(started)}`,
   );
-  return { process: record, schedulerNames, serviceAccount, ...(lease ? { lease } : {}) };
+  return {
+    process: record,
+    current: supervisor.current,
+    restarts: supervisor.restarts,
+    schedulerNames,
+    serviceAccount,
+    ...(lease ? { lease } : {}),
+  };
+}
+
+/**
+ * What the kubelet does for the Deployment's pod (restartPolicy Always): a scheduler that exits on
+ * its own with an error (kube-scheduler exits when it loses its lease, e.g. when renewals time out
+ * on a loaded machine) is started again. A stop by signal (the cluster stopping) is left alone.
+ */
+function restartOnFailure(cluster: SimCluster, first: ProcessRecord, start: () => ProcessRecord) {
+  let current = first;
+  let restarts = 0;
+  const timer = setInterval(() => {
+    const exit = exitOf(current);
+    if (exit === undefined || exit === 0 || typeof exit === "string" || exit === null) return;
+    restarts++;
+    cluster.log(
+      `${current.name} (pid ${current.pid}) exited with ${exit}: starting it again, as the kubelet would`,
+    );
+    current = start();
+  }, 1000);
+  timer.unref();
+  return { current: () => current, restarts: () => restarts };
 }

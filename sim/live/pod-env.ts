@@ -1,7 +1,8 @@
 /**
  * A container's environment as the kubelet would give it, read from the cluster: plain values,
- * Secret and ConfigMap keys, and the pod fields our manifests use. The live platform runs
- * Deployments' containers as local processes (sim/live/), so they see exactly what a pod would.
+ * Secret and ConfigMap keys, and the pod's own fields. The live platform runs Deployments' containers
+ * as local processes (sim/live/), and the notebook runner user pods' (sim/notebook-pod.ts), so they
+ * see exactly what a pod would.
  */
 import type { KubeClient } from "../kube-client";
 
@@ -18,6 +19,9 @@ export interface EnvVar {
 export interface PodIdentity {
   readonly namespace: string;
   readonly name: string;
+  readonly uid?: string;
+  readonly nodeName?: string;
+  readonly podIP?: string;
 }
 
 async function keyOf(
@@ -40,9 +44,16 @@ async function keyOf(
 }
 
 function fieldOf(pod: PodIdentity, fieldPath: string): string {
-  if (fieldPath === "metadata.namespace") return pod.namespace;
-  if (fieldPath === "metadata.name") return pod.name;
-  throw new Error(`env fieldRef ${fieldPath} is not supported by the live platform`);
+  const fields: Record<string, string | undefined> = {
+    "metadata.namespace": pod.namespace,
+    "metadata.name": pod.name,
+    "metadata.uid": pod.uid,
+    "spec.nodeName": pod.nodeName,
+    "status.podIP": pod.podIP,
+  };
+  if (!(fieldPath in fields))
+    throw new Error(`env fieldRef ${fieldPath} is not supported by the simulated kubelet`);
+  return fields[fieldPath] ?? "";
 }
 
 /** The container's env as name → value; a missing Secret or key fails, as the kubelet would. */
