@@ -11,6 +11,7 @@
  * checked to be objects; their shape is Kubernetes's to validate.
  */
 import { z } from "zod";
+import { usageSettingsSchema } from "./usage-settings";
 
 const quantities = z.record(z.string(), z.string());
 const kubernetesObject = z.record(z.string(), z.unknown());
@@ -199,6 +200,9 @@ export const hubSettingsSchema = z.strictObject({
     })
     .optional()
     .describe("The idle-GPU notifier service (monitoring.notifier), absent when it is off."),
+  usage: usageSettingsSchema
+    .optional()
+    .describe("Usage accounting and budgets (the stack's usage section), absent when it is off."),
 });
 
 export type HubSettings = z.output<typeof hubSettingsSchema>;

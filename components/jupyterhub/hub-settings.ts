@@ -11,6 +11,7 @@ import { mountedVolume } from "../volumes";
 import { type HubSettings, hubSettingsProblems, type SpawnerSettings } from "./hub-settings-schema";
 import { idleGpuNotifierSettings } from "./notifier-settings";
 import { profileSettings } from "./profile-settings";
+import { usageSettings } from "./usage-settings";
 
 export type { HubSettings } from "./hub-settings-schema";
 
@@ -174,6 +175,7 @@ function unchecked(config: PlatformConfig): HubSettings {
       concurrency: 10,
     },
     ...idleGpuNotifierSettings(config),
+    ...usageSettings(config),
   };
 }
 

@@ -3,6 +3,7 @@
  * Python only filters and applies them. Quantities are converted to the units KubeSpawner
  * expects (cores as floats, memory as bytes), so "64Gi" means the same to both sides.
  */
+import { profileComputeUnitsPerHour } from "../../config/compute-units";
 import { FULL_GPU_RESOURCE, gpuResourceName, profileDemand } from "../../config/derived";
 import { fullGpuAffinity, type NodeSelectorTerm, profileAffinity } from "../../config/placement";
 import { formatBytes, formatCores } from "../../config/quantity";
@@ -41,7 +42,7 @@ function cardSummary(profile: Profile): string {
 }
 
 export function profileSettings(
-  config: Pick<PlatformConfig, "gpuOperator" | "hub">,
+  config: Pick<PlatformConfig, "gpuOperator" | "hub" | "usage">,
   profile: Profile,
 ): ProfileSettings {
   const demand = profileDemand(profile);
@@ -70,7 +71,7 @@ export function profileSettings(
     },
     ...(profile.idleTimeout !== undefined ? { idle_timeout: profile.idleTimeout } : {}),
     ...(profile.maxRuntime !== undefined ? { max_runtime: profile.maxRuntime } : {}),
-    compute_units_per_hour: profile.computeUnitsPerHour,
+    compute_units_per_hour: profileComputeUnitsPerHour(profile, config.usage.prices),
     kubespawner_override: override,
     ...(profile.customImage
       ? {

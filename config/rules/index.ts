@@ -31,6 +31,7 @@ import {
   idleTimeoutWithinRuntime,
   uniqueSlugs,
 } from "./profiles";
+import { budgetsNameKnownGroups, migSlicesArePriced } from "./usage";
 
 export type Rule = (config: PlatformConfig) => RuleIssue[];
 
@@ -62,6 +63,8 @@ export const RULES: Readonly<Record<string, Rule>> = {
   notifierIsComplete,
   identityProviderReachable,
   metadataAddressStaysClosed,
+  budgetsNameKnownGroups,
+  migSlicesArePriced,
 };
 
 /**

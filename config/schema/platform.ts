@@ -20,6 +20,7 @@ import { monitoringSchema } from "./monitoring";
 import { nodesSchema } from "./nodes";
 import { profileSchema } from "./profile";
 import { storageSchema } from "./storage";
+import { usageSchema } from "./usage";
 
 /** The sections a stack file may set. */
 export const stackSectionsSchema = z.strictObject({
@@ -41,6 +42,7 @@ export const stackSectionsSchema = z.strictObject({
   priorityClasses: priorityClassesSchema,
   backup: backupSchema,
   monitoring: monitoringSchema,
+  usage: usageSchema,
 });
 
 export const platformSchema = stackSectionsSchema.extend({

@@ -164,9 +164,10 @@ export const profileSchema = z
     computeUnitsPerHour: z
       .number()
       .min(0)
-      .default(0)
+      .optional()
       .meta({
-        description: "Charge-back rate for usage reports (A100: 8, MIG 1g.5gb: 1, CPU: 0.1).",
+        description:
+          "Charge-back rate in compute units per hour. Default: derived from the profile's resources and the stack's usage.prices (A100: 8 each, MIG 1g.5gb: 1, CPU only: 0.1).",
         examples: [8],
       }),
     customImage: customImageSchema.optional(),
