@@ -30,7 +30,11 @@ export interface ClassReport {
   };
   readonly signIn: { readonly p50: number | null; readonly p95: number | null; readonly max: number | null };
   /** Start requests answered 429 and retried; starts asked again after the hub restart dropped them. */
-  readonly retries: { readonly tooManyRequests: number; readonly afterRestart: number };
+  readonly retries: {
+    readonly tooManyRequests: number;
+    readonly afterRestart: number;
+    readonly labReloads: number;
+  };
   readonly hub: ProcessUsage;
   readonly seconds: Readonly<Record<string, number>>;
   readonly machine: { readonly cores: number; readonly loadAverage: readonly number[] };
@@ -73,6 +77,7 @@ export function classReport(
     retries: {
       tooManyRequests: results.reduce((sum, r) => sum + r.retries, 0),
       afterRestart: results.reduce((sum, r) => sum + r.restarted, 0),
+      labReloads: results.reduce((sum, r) => sum + r.reloads, 0),
     },
     hub,
     seconds,
@@ -92,7 +97,7 @@ export function classReportText(report: ClassReport): string {
     `  time to a running server: p50 ${s(report.p50)}, p95 ${s(report.p95)}, max ${s(report.max)}`,
     `  time to JupyterLab through the proxy: p50 ${s(report.reachable.p50)}, p95 ${s(report.reachable.p95)}, max ${s(report.reachable.max)}`,
     `  sign-in: p50 ${s(report.signIn.p50)}, p95 ${s(report.signIn.p95)}, max ${s(report.signIn.max)}`,
-    `  retries: ${report.retries.tooManyRequests} after 429 (concurrent-spawn limit), ${report.retries.afterRestart} after the hub restart`,
+    `  retries: ${report.retries.tooManyRequests} after 429 (concurrent-spawn limit), ${report.retries.afterRestart} after the hub restart, ${report.retries.labReloads} JupyterLab reloads after a 5xx`,
     `  hub: ${report.hub.cpuSeconds} CPU s, mean ${report.hub.meanCpuPercent} %, peak ${report.hub.peakCpuPercent} %, peak RSS ${report.hub.peakRssMiB} MiB`,
   ];
   const restart = report.hubRestart;

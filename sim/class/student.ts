@@ -22,6 +22,8 @@ export interface StudentResult {
   readonly retries: number;
   /** Start requests made again because a hub restart dropped the spawn. */
   readonly restarted: number;
+  /** JupyterLab loads tried again after a 5xx (the hub restarting during the server's OAuth round). */
+  readonly reloads: number;
 }
 
 export interface Student {
@@ -55,10 +57,13 @@ const message = (body: string) => {
 
 export async function runStudent(student: Student, options: StudentOptions): Promise<StudentResult> {
   const { publicUrl, profile } = options;
-  const session = new HttpSession(60_000);
+  // Long enough for a start request the loaded hub answers late: a browser does not send a second
+  // one while the first is open (two at once meet a race in the hub and one gets a 500).
+  const session = new HttpSession(300_000);
   const user = student.username;
   let retries = 0;
   let restarted = 0;
+  let reloads = 0;
   const result = (outcome: StudentOutcome, signInSeconds?: number): StudentResult => ({
     user,
     profile,
@@ -66,6 +71,7 @@ export async function runStudent(student: Student, options: StudentOptions): Pro
     outcome,
     retries,
     restarted,
+    reloads,
   });
 
   const signingIn = Date.now();
@@ -76,6 +82,12 @@ export async function runStudent(student: Student, options: StudentOptions): Pro
   }
   const signInSeconds = seconds(signingIn);
   const serverApi = `${publicUrl}/hub/api/users/${user}/server`;
+  const serverState = async (): Promise<"ready" | "pending" | "none" | "unknown"> => {
+    const reply = await session.api("GET", `${publicUrl}/hub/api/users/${user}`).catch(() => undefined);
+    if (reply?.status !== 200) return "unknown";
+    const server = (JSON.parse(reply.body) as { servers?: Record<string, ServerModel> }).servers?.[""];
+    return server?.ready ? "ready" : server?.pending ? "pending" : "none";
+  };
   const start = async (): Promise<StudentOutcome | undefined> => {
     for (;;) {
       const reply = await session.api("POST", serverApi, { profile }).catch((error: Error) => ({
@@ -85,10 +97,15 @@ export async function runStudent(student: Student, options: StudentOptions): Pro
       }));
       if (reply.status === 201 || reply.status === 202) return undefined;
       if (reply.status === 400 && /already (running|pending)/.test(reply.body)) return undefined;
-      if (reply.status === 429 || reply.status === 502 || reply.status === 503 || reply.status === 0) {
-        retries += reply.status === 429 ? 1 : 0;
-        const after = Number(reply.headers["retry-after"] ?? 2);
-        await sleep(Math.min(Math.max(after, 1), 30) * 1000);
+      if (reply.status === 429) {
+        retries++;
+        await sleep(Math.min(Math.max(Number(reply.headers["retry-after"] ?? 2), 1), 30) * 1000);
+        continue;
+      }
+      if (reply.status === 502 || reply.status === 503 || reply.status === 0) {
+        // The hub restarting, or no answer: the request may have started the spawn all the same.
+        await sleep(2000);
+        if ((await serverState()) !== "none") return undefined;
         continue;
       }
       if (reply.status >= 400 && reply.status < 500) return { kind: "refused", reason: message(reply.body) };
@@ -141,15 +158,23 @@ export async function runStudent(student: Student, options: StudentOptions): Pro
   const ready = seconds(requested);
   // As the browser: JupyterLab's page first (the server's OAuth round with the hub sets its cookie),
   // then an API call of the kind the page makes.
-  const lab = await session
-    .navigate("GET", `${publicUrl}/user/${user}/lab`)
-    .catch((error: Error) => ({ status: 0, body: error.message }));
-  const status =
-    lab.status === 200
-      ? await session
-          .request("GET", `${publicUrl}/user/${user}/api/status`)
-          .catch((error: Error) => ({ status: 0, body: error.message }))
-      : lab;
+  // A 5xx while the hub restarts (the server's OAuth round goes through it): reload, as a person would.
+  let status: { status: number; body: string } = { status: 0, body: "" };
+  for (const reloadUntil = Date.now() + 120_000; ; ) {
+    const lab = await session
+      .navigate("GET", `${publicUrl}/user/${user}/lab`)
+      .catch((error: Error) => ({ status: 0, body: error.message }));
+    status =
+      lab.status === 200
+        ? await session
+            .request("GET", `${publicUrl}/user/${user}/api/status`)
+            .catch((error: Error) => ({ status: 0, body: error.message }))
+        : lab;
+    if (status.status === 200 || (status.status > 0 && status.status < 500) || Date.now() > reloadUntil)
+      break;
+    reloads++;
+    await sleep(2000);
+  }
   if (status.status !== 200)
     return result(
       { kind: "failed", cause: "server unreachable", detail: `${status.status} ${message(status.body)}` },
