@@ -96,6 +96,8 @@ def check_profile(spawner) -> None:
     A request without a profile gets the default's name, so KubeSpawner applies the profile checked."""
     options = dict(spawner.user_options or {})
     options["profile"] = check_spawn_request(options, profile_list(spawner), spawner.user.name)
+    if usage_hooks:  # the month's budget must cover the profile's minimum hours (usage_hooks.py)
+        usage_hooks.check(spawner, options["profile"], options)
     spawner.user_options = options
 
 
@@ -204,3 +206,15 @@ if notifier:
             "services": ["idle-gpu-notifier"],
         }
     )
+
+# --- usage accounting and budgets (settings' usage): runtime in CU in the database's schema `usage` ---
+usage_hooks = None
+if settings.get("usage"):
+    from usage_hooks import UsageHooks
+
+    usage_hooks = UsageHooks(
+        settings["usage"], PROFILES, os.environ.get("JUPYTERHUB_USAGE_DB_URL") or c.JupyterHub.db_url
+    )
+    usage_hooks.recover_from_hub_db(c.JupyterHub.db_url)
+    c.EventLogger.handlers = [usage_hooks.event_handler()]  # JupyterHub's server-action events
+    c.KubeSpawner.post_stop_hook = usage_hooks.post_stop

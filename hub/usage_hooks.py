@@ -1,0 +1,122 @@
+"""Usage accounting wired into the hub (jupyterhub_config.py, when the settings have `usage`).
+
+- At hub start (when the config loads): the schema `usage` is made (idempotent) and runs are
+  recovered from the hub's own database: a running server without an open row gets one from its
+  start time; an open row whose server the hub no longer runs is closed (usage_accounting.recover).
+- A start: JupyterHub's server-action event (c.EventLogger.handlers) opens a row with the spawner's
+  profile, resources, groups and CU/h.
+- A stop: the spawner's post_stop_hook (every stop, also a server found dead) closes it, with the
+  cause a stopper recorded on the spawner (`usage_stop_cause`), else "stopped".
+- Before a spawn: `check` (from check_profile) refuses a start the budget does not cover.
+
+The accounting database is the hub's own (JUPYTERHUB_USAGE_DB_URL overrides it: the tests' hub runs
+on sqlite). Accounting never fails a start or stop it records: errors are logged.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from typing import Any
+
+import sqlalchemy
+import sqlalchemy.orm
+import usage_accounting as accounting
+from usage_budget import budget_for, check_budget, profile_cost
+
+log = logging.getLogger("jupyterhub.usage")
+
+
+
+def resources(profile: Mapping[str, Any]) -> dict[str, Any]:
+    override = profile["kubespawner_override"]
+    found = {"cpu": override.get("cpu_limit"), "memory": override.get("mem_limit")}
+    return {**found, **override.get("extra_resource_limits", {})}
+
+
+class UsageHooks:
+    def __init__(self, usage: Mapping[str, Any], profiles: list[Mapping[str, Any]], url: str) -> None:
+        self.usage, self.url = usage, url
+        self.profiles = {p["slug"]: p for p in profiles}
+        self.conn = accounting.connect(url)
+        accounting.ensure_schema(self.conn)
+
+    def __deepcopy__(self, memo):
+        """One instance: traitlets deep-copies config values (post_stop_hook is a bound method)."""
+        return self
+
+    def db(self):
+        if self.conn.closed:
+            self.conn = accounting.connect(self.url)
+        return self.conn
+
+    def run(self, user: str, server: str, options: Mapping[str, Any], groups, started: datetime):
+        slug = options.get("profile") or ""
+        profile = self.profiles.get(slug)
+        cost = profile_cost(profile, options, self.usage["full_gpu_per_hour"]) if profile else 0.0
+        found = resources(profile) if profile else {}
+        return accounting.Run(user, server, slug, tuple(sorted(groups)), cost, found, started)
+
+    def recover_from_hub_db(self, hub_db_url: str) -> dict[str, int]:
+        """Recovery from the hub's own state: its spawners with a server are the running ones."""
+        from jupyterhub import orm  # the hub's own models: the same query on sqlite and PostgreSQL
+
+        now = accounting.now_utc()
+        runs = []
+        engine = sqlalchemy.create_engine(hub_db_url)
+        try:
+            if sqlalchemy.inspect(engine).has_table("spawners"):  # else a new hub: nothing runs yet
+                with sqlalchemy.orm.Session(engine) as hub:
+                    for spawner in hub.query(orm.Spawner).filter(orm.Spawner.server_id.isnot(None)):
+                        started = spawner.started
+                        at = started.replace(tzinfo=timezone.utc) if started else now
+                        groups = [group.name for group in spawner.user.groups]
+                        options = spawner.user_options or {}
+                        runs.append(self.run(spawner.user.name, spawner.name or "", options, groups, at))
+        finally:
+            engine.dispose()
+        result = accounting.recover(self.db(), runs, now)
+        log.info("usage: recovered at hub start: %s", result)
+        return result
+
+    def on_start(self, username: str, servername: str) -> None:
+        from jupyterhub.app import JupyterHub  # the running hub's singleton
+
+        user = JupyterHub.instance().users[username]
+        spawner = user.spawners[servername]
+        started = spawner.orm_spawner.started or accounting.now_utc()
+        if started.tzinfo is None:  # JupyterHub stores naive UTC
+            started = started.replace(tzinfo=timezone.utc)
+        groups = [group.name for group in user.groups]
+        accounting.record_start(self.db(), self.run(username, servername, spawner.user_options or {}, groups, started))
+
+    def on_stop_event(self, username: str, servername: str) -> None:
+        """The stop event follows post_stop_hook, which closed the row already: nothing to do."""
+
+    def post_stop(self, spawner) -> None:
+        cause = getattr(spawner, "usage_stop_cause", None) or "stopped"
+        try:
+            accounting.record_stop(self.db(), spawner.user.name, spawner.name or "", accounting.now_utc(), cause)
+        except Exception:
+            log.exception("usage: recording the stop of %s failed", spawner.user.name)
+
+    def event_handler(self) -> logging.Handler:
+        return accounting.ServerActionHandler(self.on_start, self.on_stop_event)
+
+    def check(self, spawner, slug: str, options: Mapping[str, Any]) -> str | None:
+        """Refuse (SpawnRefused) a start the month's budget does not cover; a warning when little is left."""
+        user = spawner.user
+        groups = [group.name for group in user.groups]
+        budget = budget_for(user.name, groups, self.usage)
+        if budget is None:
+            return None
+        profile = self.profiles[slug]
+        now = accounting.now_utc()
+        start, end = accounting.month_bounds(accounting.month_of(now, self.usage["time_zone"]), self.usage["time_zone"])
+        used = accounting.used_cu(self.db(), user.name, start, end, now)
+        cost = profile_cost(profile, options, self.usage["full_gpu_per_hour"])
+        warning = check_budget(profile["display_name"], cost, used, budget, self.usage)
+        if warning:
+            spawner.log.warning("usage: %s: %s", user.name, warning)
+        return warning

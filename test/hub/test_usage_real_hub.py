@@ -1,0 +1,94 @@
+"""Budgets in the real JupyterHub (hub/jupyterhub_config.py with the prod settings plus a usage
+block) against a real PostgreSQL: a user with 10 CU left this month, where a start must be covered for
+2 hours, starts a MIG 1g.5gb profile (1 CU/h: the check passes, with a warning, and KubeSpawner is
+called) and is refused a full GPU (8 CU/h, 16 CU for 2 h) with the used/remaining CU and the price in
+the message, before KubeSpawner is called. (With the default minimum of 1 h, 10 CU cover 8 CU/h.)"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from postgres_server import postgres_server
+from test_real_hub import ProxyApiStub, RunningHub, launch_hub, signed_in, stop, wait_until_healthy
+from usage_accounting import Run, connect, ensure_schema, month_bounds, month_of, now_utc, record_start, record_stop
+from conftest import free_port
+
+USAGE = {
+    "time_zone": "Europe/Vienna",
+    "minimum_hours": 2,
+    "warn_below": 20,
+    "price_per_unit": 0.5,
+    "currency": "EUR",
+    "full_gpu_per_hour": 8,
+    "group_budgets": {"cpsHPCAccess": 200},
+    "user_budgets": {},
+    "grace_minutes": 30,
+    "grace_cpu_profiles": False,
+}
+
+
+def seed_190_cu(url: str, user: str) -> None:
+    """A finished run of `user` this month worth 190 CU."""
+    conn = connect(url)
+    ensure_schema(conn)
+    now = now_utc()
+    start, _ = month_bounds(month_of(now, USAGE["time_zone"]), USAGE["time_zone"])
+    length = (now - start) / 2
+    hours = length / timedelta(hours=1)
+    record_start(conn, Run(user, "", "gpu-pytorch-single", ("cpsHPCAccess",), 190 / hours, {}, start))
+    record_stop(conn, user, "", start + length, "user")
+    conn.close()
+
+
+@pytest.fixture(scope="module")
+def usage_hub(settings: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningHub]:
+    with postgres_server() as database_url:
+        seed_190_cu(database_url, "hpc")
+        folder = tmp_path_factory.mktemp("usage-hub")
+        hub_port, proxy_port = free_port(), free_port()
+        url = f"http://127.0.0.1:{hub_port}"
+        proxy = ProxyApiStub(proxy_port)
+        threading.Thread(target=proxy.serve_forever, daemon=True).start()
+        os.environ["JUPYTERHUB_USAGE_DB_URL"] = database_url
+        try:
+            process, _, settings_file, log_file = launch_hub(
+                folder, {**settings, "usage": USAGE}, url, proxy_port, log_level="DEBUG"
+            )
+        finally:
+            del os.environ["JUPYTERHUB_USAGE_DB_URL"]
+        running = RunningHub(url, log_file, settings_file, proxy, [])
+        try:
+            wait_until_healthy(process, running)
+            yield running
+        finally:
+            stop(process)
+            proxy.shutdown()
+            proxy.server_close()
+
+
+def test_with_10_cu_left_a_full_gpu_is_refused_with_used_and_remaining_cu(usage_hub: RunningHub) -> None:
+    hpc = signed_in(usage_hub, "hpc")
+    response = hpc.post(f"{usage_hub.url}/hub/api/users/hpc/server", json={"profile": "gpu-pytorch-single"}, timeout=30)
+    assert response.status_code == 403
+    assert response.json()["message"] == (
+        "GPU: PyTorch (1×) costs 8 CU/h; you have used 190 of 200 CU this month, 10 left; "
+        "a start needs 16 CU (2 h). "
+        "Pick a cheaper profile or ask the admins to raise your budget."
+    )
+    assert not re.search(r"Calling Spawner.start for hpc\b", usage_hub.log())
+
+
+def test_with_10_cu_left_a_mig_slice_passes_the_budget_check_with_a_warning(usage_hub: RunningHub) -> None:
+    hpc = signed_in(usage_hub, "hpc")
+    response = hpc.post(f"{usage_hub.url}/hub/api/users/hpc/server", json={"profile": "mig-1g-5gb"}, timeout=30)
+    # KubeSpawner.start is called and cannot reach Kubernetes (there is none here): 500, or 202 while it retries.
+    assert response.status_code in (202, 500)
+    log = usage_hub.log()
+    assert re.search(r"Calling Spawner.start for hpc\b", log)
+    assert "usage: hpc: GPU: MIG 1g.5gb costs 1 CU/h; you have used 190 of 200 CU this month, 10 left." in log
