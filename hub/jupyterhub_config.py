@@ -210,6 +210,7 @@ if notifier:
 # --- usage accounting and budgets (settings' usage): runtime in CU in the database's schema `usage` ---
 usage_hooks = None
 if settings.get("usage"):
+    from usage_audit import audited_login
     from usage_hooks import UsageHooks
 
     usage_hooks = UsageHooks(
@@ -218,3 +219,4 @@ if settings.get("usage"):
     usage_hooks.recover_from_hub_db(c.JupyterHub.db_url)
     c.EventLogger.handlers = [usage_hooks.event_handler()]  # JupyterHub's server-action events
     c.KubeSpawner.post_stop_hook = usage_hooks.post_stop
+    c.Authenticator.post_auth_hook = audited_login(c.Authenticator.post_auth_hook)  # audit lines: login

@@ -119,15 +119,18 @@ def record_start(conn, run: Run) -> bool:
         return cur.rowcount == 1
 
 
-def record_stop(conn, user: str, server: str, at: datetime, cause: str) -> bool:
-    """Close the server's open row at `at` (never before its start); False when none was open."""
+def record_stop(conn, user: str, server: str, at: datetime, cause: str) -> float | None:
+    """Close the server's open row at `at` (never before its start); its runtime in seconds, or None
+    when none was open."""
     with conn.cursor() as cur:
         cur.execute(
             """UPDATE usage.sessions SET stopped_at = GREATEST(%s, started_at), stop_cause = %s
-               WHERE user_name = %s AND server_name = %s AND stopped_at IS NULL""",
+               WHERE user_name = %s AND server_name = %s AND stopped_at IS NULL
+               RETURNING EXTRACT(EPOCH FROM stopped_at - started_at)""",
             (at, cause, user, server),
         )
-        return cur.rowcount == 1
+        row = cur.fetchone()
+        return float(row[0]) if row else None
 
 
 def recover(conn, running: Iterable[Run], at: datetime) -> dict[str, int]:
@@ -141,7 +144,7 @@ def recover(conn, running: Iterable[Run], at: datetime) -> dict[str, int]:
         cur.execute("SELECT user_name, server_name FROM usage.sessions WHERE stopped_at IS NULL")
         for user, server in cur.fetchall():
             if (user, server) not in keys:
-                closed += record_stop(conn, user, server, at, "gone-at-hub-start")
+                closed += record_stop(conn, user, server, at, "gone-at-hub-start") is not None
     return {"opened": opened, "closed": closed}
 
 

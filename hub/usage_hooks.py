@@ -23,6 +23,8 @@ from typing import Any
 import sqlalchemy
 import sqlalchemy.orm
 import usage_accounting as accounting
+from profile_access import SpawnRefused
+from usage_audit import audit
 from usage_budget import budget_for, check_budget, profile_cost
 
 log = logging.getLogger("jupyterhub.usage")
@@ -33,6 +35,15 @@ def resources(profile: Mapping[str, Any]) -> dict[str, Any]:
     override = profile["kubespawner_override"]
     found = {"cpu": override.get("cpu_limit"), "memory": override.get("mem_limit")}
     return {**found, **override.get("extra_resource_limits", {})}
+
+
+def node_of(spawner) -> str | None:
+    """The node KubeSpawner's pod runs on, from its pod reflector (None where there is none)."""
+    try:
+        pod = spawner.pod_reflector.pods.get(f"{spawner.namespace}/{spawner.pod_name}")
+        return (pod or {}).get("spec", {}).get("nodeName")
+    except Exception:
+        return None
 
 
 class UsageHooks:
@@ -89,7 +100,10 @@ class UsageHooks:
         if started.tzinfo is None:  # JupyterHub stores naive UTC
             started = started.replace(tzinfo=timezone.utc)
         groups = [group.name for group in user.groups]
-        accounting.record_start(self.db(), self.run(username, servername, spawner.user_options or {}, groups, started))
+        run = self.run(username, servername, spawner.user_options or {}, groups, started)
+        accounting.record_start(self.db(), run)
+        resources = {**run.resources, "node": node_of(spawner)}
+        audit("spawned", username, server=servername, profile=run.profile, cu_per_hour=run.cu_per_hour, resources=resources)
 
     def on_stop_event(self, username: str, servername: str) -> None:
         """The stop event follows post_stop_hook, which closed the row already: nothing to do."""
@@ -97,7 +111,10 @@ class UsageHooks:
     def post_stop(self, spawner) -> None:
         cause = getattr(spawner, "usage_stop_cause", None) or "stopped"
         try:
-            accounting.record_stop(self.db(), spawner.user.name, spawner.name or "", accounting.now_utc(), cause)
+            name = spawner.name or ""
+            runtime = accounting.record_stop(self.db(), spawner.user.name, name, accounting.now_utc(), cause)
+            if runtime is not None:  # a failed start opened no run: nothing stopped
+                audit("stopped", spawner.user.name, server=name, cause=cause, runtime_seconds=round(runtime, 3))
         except Exception:
             log.exception("usage: recording the stop of %s failed", spawner.user.name)
 
@@ -109,14 +126,24 @@ class UsageHooks:
         user = spawner.user
         groups = [group.name for group in user.groups]
         budget = budget_for(user.name, groups, self.usage)
+        profile = self.profiles[slug]
+        cost = profile_cost(profile, options, self.usage["full_gpu_per_hour"])
+        server = spawner.name or ""
+        used = None
+        if budget is not None:
+            now = accounting.now_utc()
+            zone = self.usage["time_zone"]
+            start, end = accounting.month_bounds(accounting.month_of(now, zone), zone)
+            used = round(accounting.used_cu(self.db(), user.name, start, end, now), 3)
+        fields = {"server": server, "profile": slug, "cu_per_hour": cost, "used_cu": used, "budget_cu": budget}
+        audit("spawn-requested", user.name, **fields)
         if budget is None:
             return None
-        profile = self.profiles[slug]
-        now = accounting.now_utc()
-        start, end = accounting.month_bounds(accounting.month_of(now, self.usage["time_zone"]), self.usage["time_zone"])
-        used = accounting.used_cu(self.db(), user.name, start, end, now)
-        cost = profile_cost(profile, options, self.usage["full_gpu_per_hour"])
-        warning = check_budget(profile["display_name"], cost, used, budget, self.usage)
+        try:
+            warning = check_budget(profile["display_name"], cost, used, budget, self.usage)
+        except SpawnRefused as refused:
+            audit("refused", user.name, reason=refused.message, **fields)
+            raise
         if warning:
             spawner.log.warning("usage: %s: %s", user.name, warning)
         return warning

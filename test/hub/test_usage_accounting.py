@@ -61,8 +61,8 @@ def test_a_server_has_one_open_run_and_a_stop_closes_it_once(conn) -> None:
     assert record_start(conn, run("alice", "mig-1g-5gb", 1, local(2026, 11, 2, 9)))
     assert not record_start(conn, run("alice", "mig-1g-5gb", 1, local(2026, 11, 2, 10)))
     assert record_start(conn, run("alice", "cpu-default", 0.1, local(2026, 11, 2, 9), server="second"))
-    assert record_stop(conn, "alice", "", local(2026, 11, 2, 12, 30), "user")
-    assert not record_stop(conn, "alice", "", local(2026, 11, 2, 13), "user")
+    assert record_stop(conn, "alice", "", local(2026, 11, 2, 12, 30), "user") == 3.5 * 3600  # runtime
+    assert record_stop(conn, "alice", "", local(2026, 11, 2, 13), "user") is None
     start, end = month_bounds("2026-11", "Europe/Vienna")
     # 3.5 h of MIG 1g.5gb at 1 CU/h; the second server, still running at 13:00, 4 h at 0.1 CU/h
     assert used_cu(conn, "alice", start, end, now=local(2026, 11, 2, 13)) == pytest.approx(3.5 + 0.4)

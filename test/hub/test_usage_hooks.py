@@ -1,18 +1,24 @@
 """Recovery at hub start from the hub's own database (JupyterHub's ORM on sqlite, as its tables are),
 into a real PostgreSQL: a server that ran before accounting was on gets a row from its start time, with
-its profile, groups and CU/h; a second recovery (the next restart) changes nothing."""
+its profile, groups and CU/h; a second recovery (the next restart) changes nothing. A stop closes the
+run with the cause the stopper recorded and writes an audit line valid against hub/audit.schema.json."""
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from conftest import HUB_DIR
+from jsonschema import Draft202012Validator
 from jupyterhub import orm
 from postgres_server import postgres_server
+from usage_accounting import Run, record_start
 from usage_hooks import UsageHooks
 
 USAGE = {"full_gpu_per_hour": 8, "time_zone": "Europe/Vienna"}
@@ -62,3 +68,33 @@ def test_recovery_opens_a_row_for_a_running_server_once(
     assert (user, server, profile, groups, cost, at) == ("hpc", "", "mig-1g-5gb", ["cpsHPCAccess"], 1, started)
     assert resources["nvidia.com/mig-1g.5gb"] == "1"
     assert json.dumps(resources)  # the spawner's resources, as stored
+
+
+class Lines(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[dict[str, Any]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(json.loads(record.getMessage()))
+
+
+def test_a_stop_closes_the_run_with_the_cause_and_writes_a_valid_stopped_line(
+    database_url: str, settings: dict[str, Any]
+) -> None:
+    hooks = UsageHooks(USAGE, settings["profiles"], database_url)
+    started = datetime.now(timezone.utc) - timedelta(minutes=90)
+    record_start(hooks.db(), Run("gina", "gpu", "mig-1g-5gb", ("cpsHPCAccess",), 1, {}, started))
+    captured = Lines()
+    logging.getLogger("jupyterhub.audit").addHandler(captured)
+    try:
+        spawner = SimpleNamespace(user=SimpleNamespace(name="gina"), name="gpu", usage_stop_cause="budget")
+        hooks.post_stop(spawner)
+        hooks.post_stop(spawner)  # a second stop of the same server: nothing open, no line
+    finally:
+        logging.getLogger("jupyterhub.audit").removeHandler(captured)
+    [line] = captured.lines
+    assert (line["event"], line["user"], line["server"], line["cause"]) == ("stopped", "gina", "gpu", "budget")
+    assert 90 * 60 <= line["runtime_seconds"] < 90 * 60 + 60
+    schema = json.loads((HUB_DIR / "audit.schema.json").read_text(encoding="utf-8"))
+    assert not list(Draft202012Validator(schema).iter_errors(line))

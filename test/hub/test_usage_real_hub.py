@@ -6,14 +6,17 @@ the message, before KubeSpawner is called. (With the default minimum of 1 h, 10 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+from jsonschema import Draft202012Validator, FormatChecker
 from postgres_server import postgres_server
 from test_real_hub import ProxyApiStub, RunningHub, launch_hub, signed_in, stop, wait_until_healthy
 from usage_accounting import Run, connect, ensure_schema, month_bounds, month_of, now_utc, record_start, record_stop
@@ -92,3 +95,19 @@ def test_with_10_cu_left_a_mig_slice_passes_the_budget_check_with_a_warning(usag
     log = usage_hub.log()
     assert re.search(r"Calling Spawner.start for hpc\b", log)
     assert "usage: hpc: GPU: MIG 1g.5gb costs 1 CU/h; you have used 190 of 200 CU this month, 10 left." in log
+
+
+def test_audit_lines_are_valid_against_their_schema(usage_hub: RunningHub) -> None:
+    schema = json.loads((Path(__file__).resolve().parents[2] / "hub" / "audit.schema.json").read_text())
+    validator = Draft202012Validator(schema, format_checker=FormatChecker())
+    lines = [json.loads(line.split("audit: ", 1)[1]) for line in usage_hub.log().splitlines() if line.startswith("audit: ")]
+    for line in lines:
+        assert not list(validator.iter_errors(line)), line
+    events = [(line["event"], line.get("profile")) for line in lines]
+    # sign-ins of the two tests above, the refused full GPU, the MIG slice that passed the check
+    assert ("login", None) in events
+    assert ("spawn-requested", "gpu-pytorch-single") in events
+    assert ("refused", "gpu-pytorch-single") in events
+    assert ("spawn-requested", "mig-1g-5gb") in events
+    refused = next(line for line in lines if line["event"] == "refused")
+    assert (refused["used_cu"], refused["budget_cu"], refused["cu_per_hour"]) == (190, 200, 8)
