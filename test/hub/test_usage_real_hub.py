@@ -10,6 +10,7 @@ import json
 import os
 import re
 import threading
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -111,3 +112,12 @@ def test_audit_lines_are_valid_against_their_schema(usage_hub: RunningHub) -> No
     assert ("spawn-requested", "mig-1g-5gb") in events
     refused = next(line for line in lines if line["event"] == "refused")
     assert (refused["used_cu"], refused["budget_cu"], refused["cu_per_hour"]) == (190, 200, 8)
+
+
+def test_the_budget_enforcer_runs_as_a_service_and_may_list_users(usage_hub: RunningHub) -> None:
+    wait = time.monotonic() + 20
+    while time.monotonic() < wait and "(budget-enforcer@" not in usage_hub.log():
+        time.sleep(0.2)
+    log = usage_hub.log()
+    assert "Starting service 'budget-enforcer'" in log
+    assert re.search(r"200 GET /hub/api/users\?state=\S* \(budget-enforcer@", log)

@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+"""Stops a running server whose user exhausts the month's budget, after a grace period.
+
+Every `--every` seconds: the hub's active users (REST API, as profile_culler.py), each one's budget
+(usage_budget.budget_for) and this month's CU including running servers (usage_accounting.used_cu).
+A server of a user at or over budget is warned (an audit line `budget-warning`, once) and, when the
+grace (`usage.grace_minutes`) has passed since, its run is closed with cause `budget` and the server
+stopped. CPU-only profiles are left running unless `usage.grace_cpu_profiles`; grace 0: never stopped.
+Runs as a hub service (jupyterhub_config.py) with list:users, read:servers, delete:servers; the
+database from JUPYTERHUB_USAGE_DB_URL. When a warning was given is kept in memory: a restart of the
+hub restarts the grace.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import time
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import usage_accounting as accounting
+from hub_settings import load_settings
+from profile_culler import Hub, Stop
+from usage_audit import audit
+from usage_budget import budget_for, cu
+
+log = logging.getLogger("budget-enforcer")
+
+
+class OverBudget(NamedTuple):
+    user: str
+    server: str
+    profile: str
+    used: float
+    budget: float
+
+
+def over_budget(
+    users: Iterable[Mapping[str, Any]],
+    usage: Mapping[str, Any],
+    profiles: Mapping[str, Mapping[str, Any]],
+    used_of,
+) -> list[OverBudget]:
+    """Running servers the budget rules may stop: their user is at or over budget (used_of(user))."""
+    found = []
+    for user in users:
+        budget = budget_for(user["name"], user.get("groups") or [], usage)
+        servers = {k: s for k, s in (user.get("servers") or {}).items() if s.get("ready") and not s.get("pending")}
+        if budget is None or not servers:
+            continue
+        used = used_of(user["name"])
+        if used < budget:
+            continue
+        for name, server in servers.items():
+            slug = (server.get("user_options") or {}).get("profile") or ""
+            cpu_only = profiles.get(slug, {}).get("gpu", {}).get("kind", "none") == "none"
+            if cpu_only and not usage["grace_cpu_profiles"]:
+                continue
+            found.append(OverBudget(user["name"], name, slug, used, budget))
+    return found
+
+
+class Enforcer:
+    def __init__(self, hub: Hub, conn, usage: Mapping[str, Any], profiles: list[Mapping[str, Any]]) -> None:
+        self.hub, self.conn, self.usage = hub, conn, usage
+        self.profiles = {p["slug"]: p for p in profiles}
+        self.warned: dict[tuple[str, str], datetime] = {}
+
+    def used_of(self, user: str) -> float:
+        now = accounting.now_utc()
+        zone = self.usage["time_zone"]
+        return accounting.used_cu(self.conn, user, *accounting.month_bounds(accounting.month_of(now, zone), zone), now)
+
+    def once(self, now: datetime) -> list[OverBudget]:
+        """Warn newly exhausted servers, stop those whose grace has passed; return the stopped."""
+        found = over_budget(self.hub.active_users(), self.usage, self.profiles, self.used_of)
+        keys = {(o.user, o.server) for o in found}
+        self.warned = {key: at for key, at in self.warned.items() if key in keys}  # topped up, or gone
+        grace = timedelta(minutes=self.usage["grace_minutes"])
+        stopped = []
+        for o in found:
+            key = (o.user, o.server)
+            fields = {"server": o.server, "profile": o.profile, "used_cu": round(o.used, 3), "budget_cu": o.budget}
+            if key not in self.warned:
+                self.warned[key] = now
+                reason = f"used {cu(o.used)} of {cu(o.budget)} CU this month"
+                audit("budget-warning", o.user, reason=reason, **fields)
+                log.warning("%s/%s: %s; grace %s", o.user, o.server, reason, grace)
+            elif self.usage["grace_minutes"] > 0 and now - self.warned[key] >= grace:
+                runtime = accounting.record_stop(self.conn, o.user, o.server, now, "budget")
+                self.hub.stop(Stop(o.user, o.server, "budget"))
+                audit("stopped", o.user, cause="budget", runtime_seconds=round(runtime or 0, 3), **fields)
+                del self.warned[key]
+                stopped.append(o)
+        return stopped
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", default=os.environ.get("JUPYTERHUB_API_URL"), help="the hub's API URL")
+    parser.add_argument("--settings", default=os.environ.get("JUPYTERHUB_SETTINGS"), help="the hub settings JSON")
+    parser.add_argument("--every", type=int, default=60, help="seconds between checks")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="[%(levelname).1s %(asctime)s %(name)s] %(message)s")
+    settings = load_settings(Path(args.settings))
+    conn = accounting.connect(os.environ["JUPYTERHUB_USAGE_DB_URL"])
+    hub = Hub(args.url, os.environ["JUPYTERHUB_API_TOKEN"])
+    enforcer = Enforcer(hub, conn, settings["usage"], settings["profiles"])
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop_signal, lambda *_: sys.exit(0))
+    while True:
+        try:
+            enforcer.once(accounting.now_utc())
+        except Exception:  # e.g. the hub restarting: that must not end the service
+            log.exception("check failed; trying again in %ds", args.every)
+        time.sleep(args.every)
+
+
+if __name__ == "__main__":
+    main()

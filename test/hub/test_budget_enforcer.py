@@ -1,0 +1,85 @@
+"""The budget enforcer against a real PostgreSQL and a stand-in for the hub's REST API: a GPU server of
+a user over budget is warned once, stopped after the grace with its run closed as `budget`; a CPU-only
+server keeps running; a user under budget or without one is left alone."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from budget_enforcer import Enforcer
+from postgres_server import postgres_server
+from usage_accounting import Run, connect, ensure_schema, now_utc, record_start
+
+USAGE = {
+    "time_zone": "Europe/Vienna",
+    "group_budgets": {"cpsHPCAccess": 10},
+    "user_budgets": {},
+    "grace_minutes": 30,
+    "grace_cpu_profiles": False,
+}
+PROFILES = [
+    {"slug": "mig-1g-5gb", "gpu": {"kind": "mig"}},
+    {"slug": "cpu-default", "gpu": {"kind": "none"}},
+]
+
+
+class HubStandIn:
+    def __init__(self, users: list[dict[str, Any]]) -> None:
+        self.users, self.stopped = users, []
+
+    def active_users(self) -> Iterator[dict[str, Any]]:
+        yield from self.users
+
+    def stop(self, stop) -> None:
+        self.stopped.append((stop.user, stop.server))
+
+
+def user(name: str, groups: list[str], **servers: str) -> dict[str, Any]:
+    running = {server: {"ready": True, "user_options": {"profile": slug}} for server, slug in servers.items()}
+    return {"name": name, "groups": groups, "servers": running}
+
+
+@pytest.fixture
+def conn() -> Iterator[Any]:
+    with postgres_server() as url:
+        connection = connect(url)
+        ensure_schema(connection)
+        yield connection
+        connection.close()
+
+
+def test_over_budget_gpu_is_warned_then_stopped_after_the_grace_cpu_keeps_running(conn, caplog) -> None:
+    now = now_utc()
+    # ivan: 11 h of a 1-CU MIG slice running (over his 10 CU); judy: 2 h (under); ken: no budget.
+    record_start(conn, Run("ivan", "", "mig-1g-5gb", ("cpsHPCAccess",), 1, {}, now - timedelta(hours=11)))
+    record_start(conn, Run("ivan", "cpu", "cpu-default", ("cpsHPCAccess",), 0.1, {}, now - timedelta(hours=11)))
+    record_start(conn, Run("judy", "", "mig-1g-5gb", ("cpsHPCAccess",), 1, {}, now - timedelta(hours=2)))
+    hub = HubStandIn(
+        [
+            user("ivan", ["cpsHPCAccess"], **{"": "mig-1g-5gb", "cpu": "cpu-default"}),
+            user("judy", ["cpsHPCAccess"], **{"": "mig-1g-5gb"}),
+            user("ken", ["jupyter_admin"], **{"": "mig-1g-5gb"}),
+        ]
+    )
+    enforcer = Enforcer(hub, conn, USAGE, PROFILES)
+    captured: list[str] = []
+    audit_log = logging.getLogger("jupyterhub.audit")
+    handler = logging.Handler()
+    handler.emit = lambda record: captured.append(record.getMessage())
+    audit_log.addHandler(handler)
+    try:
+        assert enforcer.once(now) == []  # warned, not stopped
+        assert enforcer.once(now + timedelta(minutes=29)) == []
+        assert [o.server for o in enforcer.once(now + timedelta(minutes=30))] == [""]
+    finally:
+        audit_log.removeHandler(handler)
+    assert hub.stopped == [("ivan", "")]
+    assert sum('"event": "budget-warning"' in line for line in captured) == 1
+    assert any('"cause": "budget"' in line and '"event": "stopped"' in line for line in captured)
+    with conn.cursor() as cur:
+        cur.execute("SELECT user_name, server_name, stop_cause FROM usage.sessions WHERE stopped_at IS NOT NULL")
+        assert cur.fetchall() == [("ivan", "", "budget")]
