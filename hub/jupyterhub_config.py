@@ -88,7 +88,8 @@ c.Authenticator.enable_auth_state = True
 
 # --- spawner: the settings' defaults, then the profile the user picked ---
 def profile_list(spawner) -> list[dict]:
-    return visible_profiles(PROFILES, *user_access(spawner.user, ADMIN_GROUPS))
+    entries = visible_profiles(PROFILES, *user_access(spawner.user, ADMIN_GROUPS))
+    return usage_hooks.annotate(spawner.user, entries) if usage_hooks else entries  # prices, budget left
 
 
 def check_profile(spawner) -> None:

@@ -25,7 +25,7 @@ import sqlalchemy.orm
 import usage_accounting as accounting
 from profile_access import SpawnRefused
 from usage_audit import audit
-from usage_budget import budget_for, check_budget, profile_cost
+from usage_budget import budget_for, check_budget, cu, profile_cost
 
 log = logging.getLogger("jupyterhub.usage")
 
@@ -147,3 +147,22 @@ class UsageHooks:
         if warning:
             spawner.log.warning("usage: %s: %s", user.name, warning)
         return warning
+
+    def annotate(self, user, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The spawn page's figures (templates/form.html): each card's price, and the budget left."""
+        budget = budget_for(user.name, [group.name for group in user.groups], self.usage)
+        note = None
+        if budget is not None:
+            now = accounting.now_utc()
+            zone = self.usage["time_zone"]
+            used = accounting.used_cu(self.db(), user.name, *accounting.month_bounds(accounting.month_of(now, zone), zone), now)
+            note = f"{cu(max(0.0, budget - used))} of {cu(budget)} CU left this month"
+        for entry in entries:
+            profile = self.profiles.get(entry["slug"], {})
+            price = f"{cu(float(profile.get('compute_units_per_hour', 0)))} CU/h"
+            if "custom_image" in profile:
+                price += f", {cu(self.usage['full_gpu_per_hour'])} CU/h per GPU"
+            entry["price"] = price
+            if note:
+                entry["budget_note"] = note
+        return entries

@@ -121,3 +121,13 @@ def test_the_budget_enforcer_runs_as_a_service_and_may_list_users(usage_hub: Run
     log = usage_hub.log()
     assert "Starting service 'budget-enforcer'" in log
     assert re.search(r"200 GET /hub/api/users\?state=\S* \(budget-enforcer@", log)
+
+
+def test_the_spawn_page_shows_each_cards_price_and_the_budget_left(usage_hub: RunningHub) -> None:
+    page = signed_in(usage_hub, "hpc").get(f"{usage_hub.url}/hub/spawn", timeout=10)
+    page.encoding = "utf-8"
+    assert "Your budget: 10 of 200 CU left this month." in page.text
+    card = re.search(r'data-profile-slug="mig-1g-5gb".*?</label>', page.text, re.S)
+    assert card and '<span class="cps-card-price">1 CU/h</span>' in card.group(0)
+    card = re.search(r'data-profile-slug="gpu-pytorch-dual".*?</label>', page.text, re.S)
+    assert card and '<span class="cps-card-price">16 CU/h</span>' in card.group(0)
