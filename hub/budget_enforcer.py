@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Stops a running server whose user exhausts the month's budget, after a grace period.
+"""Stops a running server whose user exhausts the month's budget, after a grace period; opens a run
+for a running server whose start was not recorded (the database was unreachable then).
 
 Every `--every` seconds: the hub's active users (REST API, as profile_culler.py), each one's budget
 (usage_budget.budget_for) and this month's CU including running servers (usage_accounting.used_cu).
@@ -26,9 +27,9 @@ from typing import Any, NamedTuple
 
 import usage_accounting as accounting
 from hub_settings import load_settings
-from profile_culler import Hub, Stop
+from profile_culler import Hub, Stop, parse_time
 from usage_audit import audit
-from usage_budget import budget_for, cu
+from usage_budget import budget_for, cu, profile_cost
 
 log = logging.getLogger("budget-enforcer")
 
@@ -77,9 +78,30 @@ class Enforcer:
         zone = self.usage["time_zone"]
         return accounting.used_cu(self.conn, user, *accounting.month_bounds(accounting.month_of(now, zone), zone), now)
 
+    def reconcile(self, users: list[Mapping[str, Any]]) -> int:
+        """Open a run for each ready server that has none (its start was not recorded: the database
+        was unreachable then), from the server's start time; the number opened."""
+        opened = 0
+        for user in users:
+            for name, server in (user.get("servers") or {}).items():
+                if not server.get("ready") or not server.get("started"):
+                    continue
+                options = server.get("user_options") or {}
+                profile = self.profiles.get(options.get("profile") or "")
+                cost = profile_cost(profile, options, self.usage["full_gpu_per_hour"]) if profile else 0.0
+                groups = tuple(sorted(user.get("groups") or []))
+                run = accounting.Run(user["name"], name, options.get("profile") or "", groups, cost, {}, parse_time(server["started"]))
+                opened += accounting.record_start(self.conn, run)
+        return opened
+
     def once(self, now: datetime) -> list[OverBudget]:
-        """Warn newly exhausted servers, stop those whose grace has passed; return the stopped."""
-        found = over_budget(self.hub.active_users(), self.usage, self.profiles, self.used_of)
+        """Reconcile, warn newly exhausted servers, stop those whose grace has passed; return the stopped."""
+        users = list(self.hub.active_users())
+        if self.reconcile(users):
+            log.warning("opened runs for servers whose start was not recorded")
+        if self.usage["grace_minutes"] == 0:
+            return []
+        found = over_budget(users, self.usage, self.profiles, self.used_of)
         keys = {(o.user, o.server) for o in found}
         self.warned = {key: at for key, at in self.warned.items() if key in keys}  # topped up, or gone
         grace = timedelta(minutes=self.usage["grace_minutes"])
@@ -92,7 +114,7 @@ class Enforcer:
                 reason = f"used {cu(o.used)} of {cu(o.budget)} CU this month"
                 audit("budget-warning", o.user, reason=reason, **fields)
                 log.warning("%s/%s: %s; grace %s", o.user, o.server, reason, grace)
-            elif self.usage["grace_minutes"] > 0 and now - self.warned[key] >= grace:
+            elif now - self.warned[key] >= grace:
                 runtime = accounting.record_stop(self.conn, o.user, o.server, now, "budget")
                 self.hub.stop(Stop(o.user, o.server, "budget"))
                 audit("stopped", o.user, cause="budget", runtime_seconds=round(runtime or 0, 3), **fields)

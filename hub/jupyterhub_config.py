@@ -220,24 +220,24 @@ if settings.get("usage"):
     c.EventLogger.handlers = [usage_hooks.event_handler()]  # JupyterHub's server-action events
     c.KubeSpawner.post_stop_hook = usage_hooks.post_stop
     c.Authenticator.post_auth_hook = audited_login(c.Authenticator.post_auth_hook)  # audit lines: login
-    if settings["usage"]["grace_minutes"] > 0:  # stops a server over budget after the grace
-        c.JupyterHub.services.append(
-            {
-                "name": "budget-enforcer",
-                "command": [
-                    sys.executable,
-                    str(HERE / "budget_enforcer.py"),
-                    f"--url={api_url}",
-                    f"--settings={SETTINGS_PATH}",
-                    "--every=60",
-                ],
-                "environment": {"JUPYTERHUB_USAGE_DB_URL": usage_db_url},
-            }
-        )
-        c.JupyterHub.load_roles.append(
-            {
-                "name": "budget-enforcer",
-                "scopes": ["list:users", "read:users:groups", "read:servers", "delete:servers"],
-                "services": ["budget-enforcer"],
-            }
-        )
+    # budget_enforcer.py: stops a server over budget after the grace; opens runs whose start was missed
+    c.JupyterHub.services.append(
+        {
+            "name": "budget-enforcer",
+            "command": [
+                sys.executable,
+                str(HERE / "budget_enforcer.py"),
+                f"--url={api_url}",
+                f"--settings={SETTINGS_PATH}",
+                "--every=60",
+            ],
+            "environment": {"JUPYTERHUB_USAGE_DB_URL": usage_db_url},
+        }
+    )
+    c.JupyterHub.load_roles.append(
+        {
+            "name": "budget-enforcer",
+            "scopes": ["list:users", "read:users:groups", "read:servers", "delete:servers"],
+            "services": ["budget-enforcer"],
+        }
+    )

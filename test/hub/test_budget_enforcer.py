@@ -1,6 +1,7 @@
 """The budget enforcer against a real PostgreSQL and a stand-in for the hub's REST API: a GPU server of
 a user over budget is warned once, stopped after the grace with its run closed as `budget`; a CPU-only
-server keeps running; a user under budget or without one is left alone."""
+server keeps running; a user under budget or without one is left alone. A ready server whose start
+was not recorded gets its run from its start time."""
 
 from __future__ import annotations
 
@@ -14,16 +15,17 @@ from budget_enforcer import Enforcer
 from postgres_server import postgres_server
 from usage_accounting import Run, connect, ensure_schema, now_utc, record_start
 
-USAGE = {
+USAGE: dict[str, Any] = {
     "time_zone": "Europe/Vienna",
     "group_budgets": {"cpsHPCAccess": 10},
     "user_budgets": {},
     "grace_minutes": 30,
     "grace_cpu_profiles": False,
+    "full_gpu_per_hour": 8,
 }
 PROFILES = [
-    {"slug": "mig-1g-5gb", "gpu": {"kind": "mig"}},
-    {"slug": "cpu-default", "gpu": {"kind": "none"}},
+    {"slug": "mig-1g-5gb", "gpu": {"kind": "mig"}, "compute_units_per_hour": 1},
+    {"slug": "cpu-default", "gpu": {"kind": "none"}, "compute_units_per_hour": 0.1},
 ]
 
 
@@ -83,3 +85,17 @@ def test_over_budget_gpu_is_warned_then_stopped_after_the_grace_cpu_keeps_runnin
     with conn.cursor() as cur:
         cur.execute("SELECT user_name, server_name, stop_cause FROM usage.sessions WHERE stopped_at IS NOT NULL")
         assert cur.fetchall() == [("ivan", "", "budget")]
+
+
+def test_a_ready_server_whose_start_was_missed_gets_a_run_from_its_start_time(conn) -> None:
+    started = now_utc().replace(microsecond=0) - timedelta(hours=2)
+    server = {"ready": True, "started": started.isoformat(), "user_options": {"profile": "mig-1g-5gb"}}
+    hub = HubStandIn([{"name": "lena", "groups": ["cpsHPCAccess"], "servers": {"": server}}])
+    enforcer = Enforcer(hub, conn, {**USAGE, "grace_minutes": 0}, PROFILES)
+    assert enforcer.reconcile(list(hub.active_users())) == 1
+    assert enforcer.reconcile(list(hub.active_users())) == 0  # once
+    assert enforcer.once(now_utc()) == []  # grace 0: never stops
+    with conn.cursor() as cur:
+        cur.execute("SELECT user_name, profile, cu_per_hour, started_at FROM usage.sessions WHERE stopped_at IS NULL")
+        assert cur.fetchall() == [("lena", "mig-1g-5gb", 1.0, started)]
+    assert hub.stopped == []
