@@ -139,8 +139,10 @@ def main() -> None:
     while True:
         try:
             enforcer.once(accounting.now_utc())
-        except Exception:  # e.g. the hub restarting: that must not end the service
+        except Exception:  # e.g. the hub or the database restarting: that must not end the service
             log.exception("check failed; trying again in %ds", args.every)
+            if enforcer.conn.closed:
+                enforcer.conn = accounting.connect(os.environ["JUPYTERHUB_USAGE_DB_URL"])
         time.sleep(args.every)
 
 

@@ -59,7 +59,8 @@ def connection_url(url: str) -> str:
 
 
 def connect(url: str):
-    conn = psycopg2.connect(connection_url(url))
+    """Autocommit; bounded waits, since the hub calls this on its event loop: 5 s to connect, 5 s a statement."""
+    conn = psycopg2.connect(connection_url(url), connect_timeout=5, options="-c statement_timeout=5000")
     conn.autocommit = True
     return conn
 

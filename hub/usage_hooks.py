@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
+import psycopg2
 import sqlalchemy
 import sqlalchemy.orm
 import usage_accounting as accounting
@@ -62,6 +63,16 @@ class UsageHooks:
             self.conn = accounting.connect(self.url)
         return self.conn
 
+    def call(self, function, *args):
+        """function(connection, *args), once more on a new connection if the old one broke (the
+        database restarted): a lost connection costs no start, stop or check."""
+        try:
+            return function(self.db(), *args)
+        except (psycopg2.OperationalError, psycopg2.InterfaceError):
+            log.warning("usage: the database connection broke; connecting again")
+            self.conn.close()
+            return function(self.db(), *args)
+
     def run(self, user: str, server: str, options: Mapping[str, Any], groups, started: datetime):
         slug = options.get("profile") or ""
         profile = self.profiles.get(slug)
@@ -87,7 +98,7 @@ class UsageHooks:
                         runs.append(self.run(spawner.user.name, spawner.name or "", options, groups, at))
         finally:
             engine.dispose()
-        result = accounting.recover(self.db(), runs, now)
+        result = self.call(accounting.recover, runs, now)
         log.info("usage: recovered at hub start: %s", result)
         return result
 
@@ -101,7 +112,7 @@ class UsageHooks:
             started = started.replace(tzinfo=timezone.utc)
         groups = [group.name for group in user.groups]
         run = self.run(username, servername, spawner.user_options or {}, groups, started)
-        accounting.record_start(self.db(), run)
+        self.call(accounting.record_start, run)
         resources = {**run.resources, "node": node_of(spawner)}
         audit("spawned", username, server=servername, profile=run.profile, cu_per_hour=run.cu_per_hour, resources=resources)
 
@@ -112,7 +123,7 @@ class UsageHooks:
         cause = getattr(spawner, "usage_stop_cause", None) or "stopped"
         try:
             name = spawner.name or ""
-            runtime = accounting.record_stop(self.db(), spawner.user.name, name, accounting.now_utc(), cause)
+            runtime = self.call(accounting.record_stop, spawner.user.name, name, accounting.now_utc(), cause)
             if runtime is not None:  # a failed start opened no run: nothing stopped
                 audit("stopped", spawner.user.name, server=name, cause=cause, runtime_seconds=round(runtime, 3))
         except Exception:
@@ -134,7 +145,7 @@ class UsageHooks:
             now = accounting.now_utc()
             zone = self.usage["time_zone"]
             start, end = accounting.month_bounds(accounting.month_of(now, zone), zone)
-            used = round(accounting.used_cu(self.db(), user.name, start, end, now), 3)
+            used = round(self.call(accounting.used_cu, user.name, start, end, now), 3)
         fields = {"server": server, "profile": slug, "cu_per_hour": cost, "used_cu": used, "budget_cu": budget}
         audit("spawn-requested", user.name, **fields)
         if budget is None:
@@ -155,7 +166,8 @@ class UsageHooks:
         if budget is not None:
             now = accounting.now_utc()
             zone = self.usage["time_zone"]
-            used = accounting.used_cu(self.db(), user.name, *accounting.month_bounds(accounting.month_of(now, zone), zone), now)
+            start, end = accounting.month_bounds(accounting.month_of(now, zone), zone)
+            used = self.call(accounting.used_cu, user.name, start, end, now)
             note = f"{cu(max(0.0, budget - used))} of {cu(budget)} CU left this month"
         for entry in entries:
             profile = self.profiles.get(entry["slug"], {})

@@ -18,7 +18,7 @@ from conftest import HUB_DIR
 from jsonschema import Draft202012Validator
 from jupyterhub import orm
 from postgres_server import postgres_server
-from usage_accounting import Run, record_start
+from usage_accounting import Run, connect, record_start
 from usage_hooks import UsageHooks
 
 USAGE = {"full_gpu_per_hour": 8, "time_zone": "Europe/Vienna"}
@@ -98,3 +98,21 @@ def test_a_stop_closes_the_run_with_the_cause_and_writes_a_valid_stopped_line(
     assert 90 * 60 <= line["runtime_seconds"] < 90 * 60 + 60
     schema = json.loads((HUB_DIR / "audit.schema.json").read_text(encoding="utf-8"))
     assert not list(Draft202012Validator(schema).iter_errors(line))
+
+
+def test_a_connection_the_database_ended_is_replaced_without_losing_the_call(
+    database_url: str, settings: dict[str, Any]
+) -> None:
+    hooks = UsageHooks(USAGE, settings["profiles"], database_url)
+    with hooks.db().cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        pid = cur.fetchone()[0]
+    killer = connect(database_url)
+    with killer.cursor() as cur:  # as a database restart or failover would
+        cur.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    killer.close()
+    started = datetime.now(timezone.utc) - timedelta(hours=1)
+    assert hooks.call(record_start, Run("mona", "", "mig-1g-5gb", (), 1, {}, started)) is True
+    with hooks.db().cursor() as cur:
+        cur.execute("SELECT count(*) FROM usage.sessions WHERE user_name = 'mona'")
+        assert cur.fetchone()[0] == 1
