@@ -100,22 +100,27 @@ class Run:
 
 
 def record_start(conn, run: Run) -> bool:
-    """Open a row for the run; False when the server already has an open one (nothing written)."""
+    """Open a row for the run; False when the server already has an open one (nothing written).
+    It starts no earlier than the server's last closed run ended: a run reopened from the server's
+    start time (recovery, after a stop that closed the run but did not stop the server) counts no
+    minute twice."""
     with conn.cursor() as cur:
         cur.execute(
             """INSERT INTO usage.sessions
                    (user_name, server_name, profile, groups, cu_per_hour, resources, started_at)
-               VALUES (%s, %s, %s, %s, %s, %s, %s)
+               SELECT %(user)s, %(server)s, %(profile)s, %(groups)s, %(cu)s, %(resources)s,
+                      GREATEST(%(started)s::timestamptz, (SELECT max(stopped_at) FROM usage.sessions
+                               WHERE user_name = %(user)s AND server_name = %(server)s))
                ON CONFLICT (user_name, server_name) WHERE stopped_at IS NULL DO NOTHING""",
-            (
-                run.user,
-                run.server,
-                run.profile,
-                list(run.groups),
-                run.cu_per_hour,
-                json.dumps(dict(run.resources)),
-                run.started_at,
-            ),
+            {
+                "user": run.user,
+                "server": run.server,
+                "profile": run.profile,
+                "groups": list(run.groups),
+                "cu": run.cu_per_hour,
+                "resources": json.dumps(dict(run.resources)),
+                "started": run.started_at,
+            },
         )
         return cur.rowcount == 1
 

@@ -127,3 +127,13 @@ def test_usage_by_profile_gives_hours_and_cu_per_user_and_profile(conn) -> None:
         ("alice", "gpu-pytorch-single", pytest.approx(40), pytest.approx(320)),
     ]
     assert rows[0]["groups"] == ["cps-students"]
+
+
+def test_a_run_reopened_from_the_servers_start_counts_no_minute_twice(conn) -> None:
+    # The enforcer closed the run at 10:00 but the stop failed; the server ran on and is reopened from
+    # its start time (08:00): the new run begins at 10:00.
+    record_start(conn, run("olga", "mig-1g-5gb", 1, local(2026, 11, 12, 8)))
+    record_stop(conn, "olga", "", local(2026, 11, 12, 10), "budget")
+    assert record_start(conn, run("olga", "mig-1g-5gb", 1, local(2026, 11, 12, 8)))
+    month = month_bounds("2026-11", "Europe/Vienna")
+    assert used_cu(conn, "olga", *month, now=local(2026, 11, 12, 11)) == pytest.approx(3)
