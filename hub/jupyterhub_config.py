@@ -220,6 +220,9 @@ if settings.get("usage"):
     c.EventLogger.handlers = [usage_hooks.event_handler()]  # JupyterHub's server-action events
     c.KubeSpawner.post_stop_hook = usage_hooks.post_stop
     c.Authenticator.post_auth_hook = audited_login(c.Authenticator.post_auth_hook)  # audit lines: login
+    for service in c.JupyterHub.services:  # the profile culler names its causes (idle-cull, max-runtime)
+        if service["name"] == "profile-culler":
+            service["environment"] = {"JUPYTERHUB_USAGE_DB_URL": usage_db_url}
     # budget_enforcer.py: stops a server over budget after the grace; opens runs whose start was missed
     c.JupyterHub.services.append(
         {

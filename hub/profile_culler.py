@@ -111,11 +111,21 @@ class Hub:
         self.request("DELETE", f"/users/{quote(stop.user, safe='')}{server}")
 
 
-def cull_once(hub: Hub, profiles: list[Mapping[str, Any]]) -> list[Stop]:
+def stop_cause(stop: Stop) -> str:
+    """The usage accounting's name for why: max-runtime or idle-cull."""
+    return "max-runtime" if stop.reason.startswith("running since") else "idle-cull"
+
+
+def cull_once(hub: Hub, profiles: list[Mapping[str, Any]], note_cause=None) -> list[Stop]:
     users = list(hub.active_users())
     stops = servers_to_stop(users, profiles, datetime.now(timezone.utc))
     for stop in stops:
         log.info("stopping %s/%s: %s", stop.user, stop.server, stop.reason)
+        if note_cause:  # usage accounting on: the run's stop gets this cause (usage_accounting.py)
+            try:
+                note_cause(stop.user, stop.server, stop_cause(stop))
+            except Exception:  # the stop matters more than its recorded cause
+                log.exception("could not note the cause of stopping %s/%s", stop.user, stop.server)
         hub.stop(stop)
     log.info("checked %d users with servers, stopped %d", len(users), len(stops))
     return stops
@@ -137,13 +147,23 @@ def main() -> None:
         parser.error("--url and --settings (or JUPYTERHUB_API_URL and JUPYTERHUB_SETTINGS) are required")
     profiles = load_settings(Path(args.settings))["profiles"]
     hub = Hub(args.url, os.environ["JUPYTERHUB_API_TOKEN"])
+    note_cause = None
+    if os.environ.get("JUPYTERHUB_USAGE_DB_URL"):  # set by jupyterhub_config.py when usage is on
+        import usage_accounting
+
+        usage_db: list[Any] = []
+
+        def note_cause(user: str, server: str, cause: str) -> None:
+            if not usage_db or usage_db[0].closed:
+                usage_db[:] = [usage_accounting.connect(os.environ["JUPYTERHUB_USAGE_DB_URL"])]
+            usage_accounting.request_stop_cause(usage_db[0], user, server, cause)
     # The hub stops its services with SIGINT, then SIGTERM; exit at once even where SIGINT was
     # inherited as ignored (a shell's background job), instead of holding up the hub's shutdown.
     for stop_signal in (signal.SIGINT, signal.SIGTERM):
         signal.signal(stop_signal, lambda *_: sys.exit(0))
     while True:
         try:
-            cull_once(hub, profiles)
+            cull_once(hub, profiles, note_cause)
         except Exception:  # e.g. the hub restarting: that must not end the service
             if args.once:
                 raise

@@ -44,6 +44,14 @@ DDL = (
     "CREATE UNIQUE INDEX IF NOT EXISTS sessions_open ON usage.sessions (user_name, server_name)"
     " WHERE stopped_at IS NULL",
     "CREATE INDEX IF NOT EXISTS sessions_user_start ON usage.sessions (user_name, started_at)",
+    # Why a stopper (the profile culler) is about to stop a server: the run's stop takes the cause.
+    """CREATE TABLE IF NOT EXISTS usage.stop_requests (
+        user_name text NOT NULL,
+        server_name text NOT NULL,
+        cause text NOT NULL,
+        requested_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (user_name, server_name)
+    )""",
 )
 
 # The overlap of each run with [start, end), in hours; a run still open counts up to `now`.
@@ -128,15 +136,35 @@ def record_start(conn, run: Run) -> bool:
 def record_stop(conn, user: str, server: str, at: datetime, cause: str) -> float | None:
     """Close the server's open row at `at` (never before its start); its runtime in seconds, or None
     when none was open."""
+    closed = close_run(conn, user, server, at, cause)
+    return closed[0] if closed else None
+
+
+def close_run(conn, user: str, server: str, at: datetime, cause: str) -> tuple[float, str] | None:
+    """record_stop's work: (runtime in seconds, the cause stored: a stop request's, else `cause`)."""
     with conn.cursor() as cur:
         cur.execute(
-            """UPDATE usage.sessions SET stopped_at = GREATEST(%s, started_at), stop_cause = %s
-               WHERE user_name = %s AND server_name = %s AND stopped_at IS NULL
-               RETURNING EXTRACT(EPOCH FROM stopped_at - started_at)""",
-            (at, cause, user, server),
+            """WITH asked AS (DELETE FROM usage.stop_requests WHERE user_name = %(user)s
+                              AND server_name = %(server)s RETURNING cause, requested_at)
+               UPDATE usage.sessions SET stopped_at = GREATEST(%(at)s, started_at),
+                   stop_cause = COALESCE((SELECT cause FROM asked
+                                          WHERE requested_at > %(at)s - interval '10 minutes'), %(cause)s)
+               WHERE user_name = %(user)s AND server_name = %(server)s AND stopped_at IS NULL
+               RETURNING EXTRACT(EPOCH FROM stopped_at - started_at), stop_cause""",
+            {"at": at, "cause": cause, "user": user, "server": server},
         )
         row = cur.fetchone()
-        return float(row[0]) if row else None
+        return (float(row[0]), row[1]) if row else None
+
+
+def request_stop_cause(conn, user: str, server: str, cause: str) -> None:
+    """Note why the server is about to be stopped (within 10 minutes): record_stop takes this cause."""
+    with conn.cursor() as cur:
+        cur.execute(
+            """INSERT INTO usage.stop_requests (user_name, server_name, cause) VALUES (%s, %s, %s)
+               ON CONFLICT (user_name, server_name) DO UPDATE SET cause = EXCLUDED.cause, requested_at = now()""",
+            (user, server, cause),
+        )
 
 
 def recover(conn, running: Iterable[Run], at: datetime) -> dict[str, int]:

@@ -123,9 +123,10 @@ class UsageHooks:
         cause = getattr(spawner, "usage_stop_cause", None) or "stopped"
         try:
             name = spawner.name or ""
-            runtime = self.call(accounting.record_stop, spawner.user.name, name, accounting.now_utc(), cause)
-            if runtime is not None:  # a failed start opened no run: nothing stopped
-                audit("stopped", spawner.user.name, server=name, cause=cause, runtime_seconds=round(runtime, 3))
+            closed = self.call(accounting.close_run, spawner.user.name, name, accounting.now_utc(), cause)
+            if closed is not None:  # a failed start opened no run: nothing stopped
+                runtime, stored = closed
+                audit("stopped", spawner.user.name, server=name, cause=stored, runtime_seconds=round(runtime, 3))
         except Exception:
             log.exception("usage: recording the stop of %s failed", spawner.user.name)
 

@@ -36,7 +36,7 @@ class HubStandIn:
     def active_users(self) -> Iterator[dict[str, Any]]:
         yield from self.users
 
-    def stop(self, stop) -> None:
+    def stop(self, stop: Any) -> None:
         self.stopped.append((stop.user, stop.server))
 
 
@@ -99,3 +99,21 @@ def test_a_ready_server_whose_start_was_missed_gets_a_run_from_its_start_time(co
         cur.execute("SELECT user_name, profile, cu_per_hour, started_at FROM usage.sessions WHERE stopped_at IS NULL")
         assert cur.fetchall() == [("lena", "mig-1g-5gb", 1.0, started)]
     assert hub.stopped == []
+
+
+def test_the_profile_culler_notes_its_cause_before_it_stops_and_stops_even_if_noting_fails() -> None:
+    from profile_culler import cull_once
+
+    started = (now_utc() - timedelta(hours=9)).isoformat()
+    server = {"ready": True, "started": started, "last_activity": now_utc().isoformat(), "user_options": {"profile": "gpu"}}
+    hub = HubStandIn([{"name": "rita", "groups": [], "servers": {"": server}}])
+    profiles = [{"slug": "gpu", "max_runtime": 8 * 3600, "default": True}]
+    noted: list[tuple[str, str, str]] = []
+    cull_once(hub, profiles, lambda *args: noted.append(args))
+    assert (noted, hub.stopped) == ([("rita", "", "max-runtime")], [("rita", "")])
+
+    def broken(*_: str) -> None:
+        raise OSError("database unreachable")
+
+    cull_once(hub, profiles, broken)
+    assert hub.stopped == [("rita", ""), ("rita", "")]

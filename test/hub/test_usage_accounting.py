@@ -12,12 +12,15 @@ import pytest
 from postgres_server import postgres_server
 from usage_accounting import (
     Run,
+    close_run,
     connect,
     ensure_schema,
     month_bounds,
+    now_utc,
     record_start,
     record_stop,
     recover,
+    request_stop_cause,
     usage_by_profile,
     used_cu,
 )
@@ -36,7 +39,7 @@ def conn(database_url: str):
     connection = connect(database_url)
     ensure_schema(connection)
     with connection.cursor() as cur:
-        cur.execute("TRUNCATE usage.sessions")
+        cur.execute("TRUNCATE usage.sessions, usage.stop_requests")
     yield connection
     connection.close()
 
@@ -54,7 +57,7 @@ def test_the_schema_is_made_twice_without_harm(conn) -> None:
     ensure_schema(conn)
     with conn.cursor() as cur:
         cur.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'usage'")
-        assert cur.fetchone()[0] == 1
+        assert cur.fetchone()[0] == 2
 
 
 def test_a_server_has_one_open_run_and_a_stop_closes_it_once(conn) -> None:
@@ -137,3 +140,14 @@ def test_a_run_reopened_from_the_servers_start_counts_no_minute_twice(conn) -> N
     assert record_start(conn, run("olga", "mig-1g-5gb", 1, local(2026, 11, 12, 8)))
     month = month_bounds("2026-11", "Europe/Vienna")
     assert used_cu(conn, "olga", *month, now=local(2026, 11, 12, 11)) == pytest.approx(3)
+
+
+def test_a_stop_takes_the_cause_a_stopper_noted_shortly_before(conn) -> None:
+    record_start(conn, run("pia", "mig-1g-5gb", 1, local(2026, 11, 12, 8)))
+    record_start(conn, run("quinn", "mig-1g-5gb", 1, local(2026, 11, 12, 8)))
+    request_stop_cause(conn, "pia", "", "idle-cull")  # the profile culler, just before its DELETE
+    assert close_run(conn, "pia", "", now_utc(), "stopped")[1] == "idle-cull"
+    assert close_run(conn, "quinn", "", now_utc(), "stopped")[1] == "stopped"  # nobody said why
+    with conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM usage.stop_requests")
+        assert cur.fetchone()[0] == 0  # used up
