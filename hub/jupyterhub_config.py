@@ -55,6 +55,11 @@ c.JupyterHub.log_level = hub["log_level"]
 c.JupyterHub.concurrent_spawn_limit = hub["concurrent_spawn_limit"]
 c.JupyterHub.active_server_limit = hub["active_server_limit"] or 0
 c.JupyterHub.cleanup_servers = False  # user pods and the proxy outlive a hub restart or upgrade
+# After a restart, answer only once every server is checked: with the default 10 s the check of many
+# servers finishes in the background, and JupyterHub adds their proxy routes only when the slowest of
+# them has answered, so users whose spawn ended around the restart looped through the hub for minutes
+# (npm run class, docs/sim.md). The wait is bounded by each server's http_timeout.
+c.JupyterHub.init_spawners_timeout = -1
 c.JupyterHub.db_url = database_url(settings["database"])
 # A refused spawn (check_profile below) answers the API request only while the hub still waits for
 # the spawn; z2jh's slow_spawn_timeout=0 would answer 202 and bury the refusal in the progress events.

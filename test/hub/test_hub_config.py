@@ -377,6 +377,7 @@ class TestHubTraits:
         assert hub.concurrent_spawn_limit == 64
         assert hub.active_server_limit == 0
         assert hub.cleanup_servers is False
+        assert hub.init_spawners_timeout == -1  # consistent routes after a restart (docs/sim.md)
         assert hub.tornado_settings == {"slow_spawn_timeout": 10}
         assert hub_config.ConfigurableHTTPProxy.should_start is False
         assert hub_config.ConfigurableHTTPProxy.api_url == "http://proxy-api:8001"
