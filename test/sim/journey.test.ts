@@ -104,10 +104,21 @@ describe("the student journey in Chromium", { timeout: 10 * 60_000 }, () => {
     // A notebook from the launcher, one cell, Shift+Enter.
     await page.locator('.jp-LauncherCard[data-category="Notebook"]').first().click();
     await page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").waitFor({ timeout: 120_000 });
-    await page.locator(".jp-Cell .cm-content").first().click();
+    const editor = page.locator(".jp-Cell .cm-content").first();
+    await editor.click();
     await page.keyboard.type(`open(${JSON.stringify(CELL_FILE)}, "w").write(${JSON.stringify(CELL_TEXT)})`);
+    // The text must be in the cell before it runs (a click may land while JupyterLab still lays out).
+    await page.locator(".jp-Cell .cm-content", { hasText: CELL_FILE }).first().waitFor({ timeout: 30_000 });
+    await editor.click();
     await page.keyboard.press("Shift+Enter");
-    await page.locator(".jp-OutputArea-output").first().waitFor({ timeout: 60_000 });
+    await page
+      .locator(".jp-OutputArea-output")
+      .first()
+      .waitFor({ timeout: 90_000 })
+      .catch(async (error: Error) => {
+        await shot(page, "student-cell-failed");
+        throw error;
+      });
     await shot(page, "student-cell");
 
     const home = await claimFolder(sim.cluster, sim.config.cluster.namespace, "claim-student");
