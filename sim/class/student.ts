@@ -20,7 +20,7 @@ export interface StudentResult {
   readonly outcome: StudentOutcome;
   /** Start requests answered 429 by the hub's concurrent-spawn limit and tried again. */
   readonly retries: number;
-  /** Start requests made again because a hub restart dropped the spawn. */
+  /** Start requests made again: a hub restart dropped the spawn, or the request got no answer or a 5xx. */
   readonly restarted: number;
   /** JupyterLab loads tried again after a 5xx (the hub restarting during the server's OAuth round). */
   readonly reloads: number;
@@ -64,6 +64,7 @@ export async function runStudent(student: Student, options: StudentOptions): Pro
   let retries = 0;
   let restarted = 0;
   let reloads = 0;
+  let serverErrors = 0;
   const result = (outcome: StudentOutcome, signInSeconds?: number): StudentResult => ({
     user,
     profile,
@@ -102,10 +103,15 @@ export async function runStudent(student: Student, options: StudentOptions): Pro
         await sleep(Math.min(Math.max(Number(reply.headers["retry-after"] ?? 2), 1), 30) * 1000);
         continue;
       }
-      if (reply.status === 502 || reply.status === 503 || reply.status === 0) {
-        // The hub restarting, or no answer: the request may have started the spawn all the same.
+      if (reply.status >= 500 || reply.status === 0) {
+        // No answer, a 502/503 from the proxy while the hub restarts, or a 500 from a hub shutting
+        // down mid-request: the spawn may have started all the same; otherwise the person presses
+        // Start again (a few times, then it counts as a failure).
+        if (++serverErrors > 5)
+          return { kind: "failed", cause: `start request ${reply.status}`, detail: message(reply.body) };
         await sleep(2000);
         if ((await serverState()) !== "none") return undefined;
+        restarted++; // asked again
         continue;
       }
       if (reply.status >= 400 && reply.status < 500) return { kind: "refused", reason: message(reply.body) };
