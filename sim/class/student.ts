@@ -65,6 +65,7 @@ export async function runStudent(student: Student, options: StudentOptions): Pro
   let restarted = 0;
   let reloads = 0;
   let serverErrors = 0;
+  let signIns = 0;
   const result = (outcome: StudentOutcome, signInSeconds?: number): StudentResult => ({
     user,
     profile,
@@ -112,6 +113,12 @@ export async function runStudent(student: Student, options: StudentOptions): Pro
         await sleep(2000);
         if ((await serverState()) !== "none") return undefined;
         restarted++; // asked again
+        continue;
+      }
+      if (reply.status === 403 && /Missing or invalid credentials/.test(reply.body) && ++signIns <= 3) {
+        // The hub dropped the session (its refresh of the user at the provider failed, e.g. timed out
+        // on a loaded hub): the browser goes through the login again; the provider's session remains.
+        await session.signIn(publicUrl, user, student.password).catch(() => undefined);
         continue;
       }
       if (reply.status >= 400 && reply.status < 500) return { kind: "refused", reason: message(reply.body) };
