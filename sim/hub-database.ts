@@ -6,6 +6,7 @@
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { PROJECT_ROOT } from "./cluster";
+import { ensureVenv } from "./python-env";
 
 const PYTHON = path.join(PROJECT_ROOT, ".work", "venv", "bin", "python");
 
@@ -22,8 +23,7 @@ print("\\n".join(sorted(user.name for user in db.query(orm.User))))
 
 /** Adds `add` (when missing) and returns every user the hub's database knows. */
 export function hubDatabaseUsers(url: string, add: readonly string[] = []): string[] {
-  const venv = spawnSync("bash", [path.join(PROJECT_ROOT, "tools", "python-env.sh")], { encoding: "utf8" });
-  if (venv.status !== 0) throw new Error(`tools/python-env.sh failed: ${venv.stderr}`);
+  ensureVenv();
   const result = spawnSync(PYTHON, ["-c", SCRIPT, url, ...add], { encoding: "utf8" });
   if (result.status !== 0)
     throw new Error(`JupyterHub's ORM on the database failed: ${result.stderr.trim().split("\n").pop()}`);

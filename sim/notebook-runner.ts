@@ -1,22 +1,9 @@
-/**
- * Real notebook servers behind the simulated cluster's user pods, on request (most clusters do not
- * need them and do not pay for them):
- *
- *   const runner = await startNotebookRunner(cluster, { namespace: config.cluster.namespace });
- *   // (without a namespace: the user pods of every namespace)
- *   ... the hub spawns; each Running user pod gets a jupyterhub-singleuser on its IP and port ...
- *   await runner.stop();   // or stopCluster(name) / npm run sim:down, which stop it with the rest
- *
- * The runner is one of the cluster's processes (processes.txt, `notebook-runner`), started after the
- * rest, so it is stopped first. See sim/notebook-servers.ts for what it does per pod and docs/sim.md,
- * "Notebook servers".
- */
-import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { clusterDir, PROJECT_ROOT } from "./cluster";
 import { NOTEBOOKS_FILE, type ServerState } from "./notebook-servers";
 import { type ProcessRecord, startProcess, stopProcess } from "./processes";
+import { ensureVenv } from "./python-env";
 import { SIM_DIR } from "./tools";
 import { waitFor } from "./wait";
 
@@ -40,20 +27,7 @@ export const RUNNER_ENV: Readonly<Record<string, string>> = {
 
 /** Makes or reuses .work/singleuser-venv (tools/python-env.sh); about 40 s and 360 MB the first time. */
 export function ensureSingleuserVenv(): string {
-  const result = spawnSync(
-    "bash",
-    [
-      path.join(PROJECT_ROOT, "tools", "python-env.sh"),
-      "--venv",
-      SINGLEUSER_VENV,
-      "--requirements",
-      SINGLEUSER_REQUIREMENTS,
-    ],
-    { cwd: PROJECT_ROOT, encoding: "utf8", timeout: 10 * 60_000 },
-  );
-  if (result.status !== 0)
-    throw new Error(`tools/python-env.sh for ${SINGLEUSER_VENV} failed:\n${result.stdout}${result.stderr}`);
-  return SINGLEUSER_VENV;
+  return ensureVenv(SINGLEUSER_VENV, SINGLEUSER_REQUIREMENTS);
 }
 
 export interface NotebookRunner {

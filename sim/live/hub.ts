@@ -5,28 +5,16 @@
  * `hub`, so KubeSpawner has the rights the rendered RBAC gives. Only the settings' addresses are
  * made local (sim/live/addresses.ts); `settings.cluster.json` beside it keeps the rendered one.
  */
-import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { NAMES } from "../../components/names";
 import type { SimCluster } from "../cluster";
-import { PROJECT_ROOT } from "../cluster";
 import { type ProcessRecord, startProcess, stopProcess } from "../processes";
+import { ensureVenv, HUB_VENV } from "../python-env";
 import { writeServiceAccountKubeconfig } from "../service-account";
 import { waitFor } from "../wait";
 import { localUrls, type OriginMap } from "./addresses";
 import { type EnvVar, resolveEnv } from "./pod-env";
-
-export const HUB_VENV = path.join(PROJECT_ROOT, ".work", "venv");
-
-/** Makes or reuses .work/venv from hub/requirements.txt (tools/python-env.sh; waits for another run). */
-function ensureHubVenv(): void {
-  const result = spawnSync("bash", [path.join(PROJECT_ROOT, "tools", "python-env.sh")], {
-    encoding: "utf8",
-    timeout: 10 * 60_000,
-  });
-  if (result.status !== 0) throw new Error(`tools/python-env.sh failed:\n${result.stdout}${result.stderr}`);
-}
 
 interface Container {
   command?: string[];
@@ -149,7 +137,7 @@ export async function startLiveHub(
     KUBECONFIG: kubeconfig,
   };
 
-  ensureHubVenv();
+  ensureVenv();
   let record: ProcessRecord;
   const launch = async () => {
     const started = Date.now();
