@@ -3,7 +3,8 @@
  * the live hub/proxy/database (sim/live/), the identity provider configured from the stack, real
  * jupyterhub-singleuser servers behind the user pods, and Debian's Chromium as the browser.
  *
- * - a student signs in through the provider's form, sees one card, starts it, lands in JupyterLab,
+ * - a student signs in through the provider's form, sees the cards their groups open, starts the
+ *   default one, lands in JupyterLab,
  *   runs a cell that writes a file into their home (the claim's volume folder), and stops;
  * - an HPC user gets the GPU cards and a GPU server placed on a GPU node;
  * - an admin opens the admin panel.
@@ -87,11 +88,17 @@ after(async () => {
 });
 
 describe("the student journey in Chromium", { timeout: 10 * 60_000 }, () => {
-  test("a student signs in, starts the one card, runs a cell in JupyterLab that writes into the home, and stops", async (t) => {
+  test("a student signs in, sees the cards their groups open, starts the default, runs a cell in JupyterLab that writes into the home, and stops", async (t) => {
     const { sim, services } = up();
     const page = await signIn("student");
     const shown = await cards(page);
-    assert.equal(shown.length, 1, `a student sees one card, not ${shown.join(", ")}`);
+    // The cards the student's groups open (the hub's rule, hub/profile_access.py), in page order.
+    const groups = account("student").groups;
+    const open = [...sim.config.profiles]
+      .sort((a, b) => a.order - b.order)
+      .filter((profile) => profile.groups.some((group) => groups.includes(group)))
+      .map((profile) => profile.slug);
+    assert.deepEqual(shown, open, "the student sees exactly the profiles their groups open");
     await shot(page, "student-spawn");
 
     const started = Date.now();
