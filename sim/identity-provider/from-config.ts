@@ -7,6 +7,7 @@
 import { randomBytes } from "node:crypto";
 import { hubSettings } from "../../components/jupyterhub/hub-settings";
 import type { PlatformConfig } from "../../config/schema/platform";
+import { localUrl, type OriginMap, originOf } from "../live/addresses";
 import type { IdentityProviderOptions, RunningIdentityProvider, TestAccount } from "./types";
 
 export interface LocalHub {
@@ -21,20 +22,20 @@ export interface LocalHub {
 const applicationOf = (config: PlatformConfig) =>
   config.auth.oauth.type === "authentik" ? config.auth.oauth.application : "jupyterhub";
 
-/** A path of the deployed hub's URL (its public URL's host replaced by the local hub's). */
-function local(hubUrl: string, deployedUrl: string): string {
-  const { pathname, search } = new URL(deployedUrl);
-  return `${hubUrl.replace(/\/+$/, "")}${pathname}${search}`;
+/** The deployed hub's public origin (its callback URL's) played by the local hub. */
+function localHubOrigin(config: PlatformConfig, hubUrl: string): OriginMap {
+  return new Map([[originOf(hubSettings(config).auth.callback_url), hubUrl.replace(/\/+$/, "")]]);
 }
 
 export function identityProviderOptions(config: PlatformConfig, hub: LocalHub): IdentityProviderOptions {
   const { oauth } = config.auth;
-  const settings = hubSettings(config);
+  const { callback_url } = hubSettings(config).auth;
+  const origins = localHubOrigin(config, hub.hubUrl);
   return {
     clientId: oauth.clientId,
     clientSecret: hub.clientSecret,
-    redirectUris: [local(hub.hubUrl, settings.auth.callback_url)],
-    postLogoutRedirectUris: [local(hub.hubUrl, new URL("/hub/login", settings.auth.callback_url).href)],
+    redirectUris: [localUrl(callback_url, origins)],
+    postLogoutRedirectUris: [localUrl(new URL("/hub/login", callback_url).href, origins)],
     application: applicationOf(config),
     scopes: oauth.scopes,
     groupsClaim: oauth.groupsClaim,
@@ -55,7 +56,7 @@ export function hubAuthSettings(config: PlatformConfig, provider: RunningIdentit
     authorize_url: provider.endpoints.authorize,
     token_url: provider.endpoints.token,
     userdata_url: provider.endpoints.userinfo,
-    callback_url: local(hubUrl, auth.callback_url),
+    callback_url: localUrl(auth.callback_url, localHubOrigin(config, hubUrl)),
     logout_redirect_url: provider.endpoints.endSession,
   };
 }
