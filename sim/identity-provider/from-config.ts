@@ -7,8 +7,8 @@
 import { randomBytes } from "node:crypto";
 import { hubSettings } from "../../components/jupyterhub/hub-settings";
 import type { PlatformConfig } from "../../config/schema/platform";
-import { localUrl, type OriginMap, originOf } from "../live/addresses";
-import type { IdentityProviderOptions, RunningIdentityProvider, TestAccount } from "./types";
+import { localUrl, originOf } from "../live/addresses";
+import type { IdentityProviderOptions, TestAccount } from "./types";
 
 export interface LocalHub {
   /** Where the browser reaches the hub here, e.g. http://127.0.0.1:8000 (no trailing slash needed). */
@@ -22,15 +22,11 @@ export interface LocalHub {
 const applicationOf = (config: PlatformConfig) =>
   config.auth.oauth.type === "authentik" ? config.auth.oauth.application : "jupyterhub";
 
-/** The deployed hub's public origin (its callback URL's) played by the local hub. */
-function localHubOrigin(config: PlatformConfig, hubUrl: string): OriginMap {
-  return new Map([[originOf(hubSettings(config).auth.callback_url), hubUrl.replace(/\/+$/, "")]]);
-}
-
 export function identityProviderOptions(config: PlatformConfig, hub: LocalHub): IdentityProviderOptions {
   const { oauth } = config.auth;
   const { callback_url } = hubSettings(config).auth;
-  const origins = localHubOrigin(config, hub.hubUrl);
+  // The deployed hub's public origin (its callback URL's) is the local hub here.
+  const origins = new Map([[originOf(callback_url), hub.hubUrl.replace(/\/+$/, "")]]);
   return {
     clientId: oauth.clientId,
     clientSecret: hub.clientSecret,
@@ -42,22 +38,6 @@ export function identityProviderOptions(config: PlatformConfig, hub: LocalHub): 
     usernameClaim: oauth.usernameClaim,
     accounts: hub.accounts,
     ...(hub.port === undefined ? {} : { port: hub.port }),
-  };
-}
-
-/**
- * The hub's `auth` settings pointed at the running provider and the local hub: what a test writes
- * over the rendered settings' `auth` before it starts the hub.
- */
-export function hubAuthSettings(config: PlatformConfig, provider: RunningIdentityProvider, hubUrl: string) {
-  const { auth } = hubSettings(config);
-  return {
-    ...auth,
-    authorize_url: provider.endpoints.authorize,
-    token_url: provider.endpoints.token,
-    userdata_url: provider.endpoints.userinfo,
-    callback_url: localUrl(auth.callback_url, localHubOrigin(config, hubUrl)),
-    logout_redirect_url: provider.endpoints.endSession,
   };
 }
 

@@ -1,7 +1,6 @@
 /** The OpenID Connect provider that stands in for Authentik on the simulated cluster (docs/sim.md). */
 export {
   generatedClientSecret,
-  hubAuthSettings,
   identityProviderOptions,
   journeyAccounts,
   type LocalHub,

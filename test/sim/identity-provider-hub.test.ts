@@ -9,15 +9,16 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
+import { hubSettings } from "../../components/jupyterhub/hub-settings";
 import { HttpSession, SignInError } from "../../sim/http-session";
 import {
   generatedClientSecret,
-  hubAuthSettings,
   identityProviderOptions,
   journeyAccounts,
   type RunningIdentityProvider,
   startIdentityProvider,
 } from "../../sim/identity-provider";
+import { localUrl, originOf } from "../../sim/live/addresses";
 import { freePorts } from "../../sim/ports";
 import { prodConfig } from "../helpers";
 import { type RealHub, startRealHub } from "../support/real-hub";
@@ -33,6 +34,22 @@ let hub: RealHub | undefined;
 let hubUrl: string;
 const hubLog = () => (hub && existsSync(hub.log) ? readFileSync(hub.log, "utf8") : "");
 
+/**
+ * The hub's `auth` settings pointed at the running provider and the local hub: what the plan writes
+ * over the rendered settings' `auth` before serve_hub_oidc.py starts the hub.
+ */
+function hubAuthSettings() {
+  const { auth } = hubSettings(config);
+  return {
+    ...auth,
+    authorize_url: provider.endpoints.authorize,
+    token_url: provider.endpoints.token,
+    userdata_url: provider.endpoints.userinfo,
+    callback_url: localUrl(auth.callback_url, new Map([[originOf(auth.callback_url), hubUrl]])),
+    logout_redirect_url: provider.endpoints.endSession,
+  };
+}
+
 before(
   async () => {
     const [port = 0] = await freePorts(1);
@@ -43,7 +60,7 @@ before(
     const secretFile = path.join(folder, "client-secret");
     writeFileSync(secretFile, secret, { mode: 0o600 });
     const plan = path.join(folder, "plan.json");
-    const auth = hubAuthSettings(config, provider, hubUrl);
+    const auth = hubAuthSettings();
     writeFileSync(plan, JSON.stringify({ hub_port: port, auth, client_secret_file: secretFile }));
     hub = await startRealHub(path.join("test", "hub", "serve_hub_oidc.py"), [plan]);
   },
