@@ -6,6 +6,7 @@
  * A 429 (the hub's concurrent-spawn limit) is retried after the hub's Retry-After, as the page does.
  */
 import { HttpSession } from "../http-session";
+import { requestServer, serverState, waitForServer } from "../hub-user";
 import { sleep } from "../wait";
 
 export type StudentOutcome =
@@ -29,12 +30,6 @@ export interface StudentResult {
 export interface Student {
   readonly username: string;
   readonly password: string;
-}
-
-interface ServerModel {
-  ready?: boolean;
-  pending?: string | null;
-  url?: string;
 }
 
 export interface StudentOptions {
@@ -84,15 +79,9 @@ export async function runStudent(student: Student, options: StudentOptions): Pro
   }
   const signInSeconds = seconds(signingIn);
   const serverApi = `${publicUrl}/hub/api/users/${user}/server`;
-  const serverState = async (): Promise<"ready" | "pending" | "none" | "unknown"> => {
-    const reply = await session.api("GET", `${publicUrl}/hub/api/users/${user}`).catch(() => undefined);
-    if (reply?.status !== 200) return "unknown";
-    const server = (JSON.parse(reply.body) as { servers?: Record<string, ServerModel> }).servers?.[""];
-    return server?.ready ? "ready" : server?.pending ? "pending" : "none";
-  };
   const start = async (): Promise<StudentOutcome | undefined> => {
     for (;;) {
-      const reply = await session.api("POST", serverApi, { profile }).catch((error: Error) => ({
+      const reply = await requestServer(session, publicUrl, user, profile).catch((error: Error) => ({
         status: 0,
         body: error.message,
         headers: {} as Record<string, string>,
@@ -111,7 +100,7 @@ export async function runStudent(student: Student, options: StudentOptions): Pro
         if (++serverErrors > 5)
           return { kind: "failed", cause: `start request ${reply.status}`, detail: message(reply.body) };
         await sleep(2000);
-        if ((await serverState()) !== "none") return undefined;
+        if ((await serverState(session, publicUrl, user)) !== "none") return undefined;
         restarted++; // asked again
         continue;
       }
@@ -132,17 +121,16 @@ export async function runStudent(student: Student, options: StudentOptions): Pro
   if (refusal) return result(refusal, signInSeconds);
   const deadline = requested + options.timeoutMs;
   for (;;) {
-    if (Date.now() > deadline)
+    // Pending, or unknown while the hub restarts (the proxy answers 503/502): keep polling.
+    const state = await waitForServer(session, publicUrl, user, ["ready", "none"], {
+      timeoutMs: Math.max(deadline - Date.now(), 0),
+    }).catch(() => undefined);
+    if (state === undefined)
       return result(
         { kind: "failed", cause: "timeout", detail: `not ready after ${seconds(requested)} s` },
         signInSeconds,
       );
-    await sleep(1000);
-    const reply = await session.api("GET", `${publicUrl}/hub/api/users/${user}`).catch(() => undefined);
-    if (reply?.status !== 200) continue; // the hub restarting: the proxy answers 503/502
-    const server = (JSON.parse(reply.body) as { servers?: Record<string, ServerModel> }).servers?.[""];
-    if (server?.ready) break;
-    if (server?.pending) continue;
+    if (state === "ready") break;
     // Neither ready nor pending: a hub restart since the request dropped the spawn (the user asks
     // again, as they would press Start again), or the spawn failed (its progress says why).
     if (options.hubRestarts() > restartsSeen) {

@@ -12,6 +12,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { PlatformConfig } from "../../config/schema/platform";
 import { HttpSession } from "../../sim/http-session";
+import { startServer, waitForServer } from "../../sim/hub-user";
 import { journeyAccounts, type TestAccount } from "../../sim/identity-provider";
 import { type LiveServices, startLiveServices } from "../../sim/live/services";
 import { startNotebookRunner } from "../../sim/notebook-runner";
@@ -57,23 +58,10 @@ async function signedIn(name: string): Promise<HttpSession> {
  * Starts the user's server with `profile` and waits until the hub says it is ready; returns when it
  * was asked for (the hub counts the server's idle time from its spawn at the earliest).
  */
-async function startServer(session: HttpSession, user: string, profile: string): Promise<number> {
+async function startedAt(session: HttpSession, user: string, profile: string): Promise<number> {
   const requestedAt = Date.now();
-  const { services } = up();
-  const base = services.live.publicUrl;
-  const reply = await session.api("POST", `${base}/hub/api/users/${user}/server`, { profile });
-  assert.ok([201, 202].includes(reply.status), `starting ${user}'s server: ${reply.status} ${reply.body}`);
-  await waitFor(`${user}'s server ready`, async () => serverState(session, user).then((s) => s === "ready"), {
-    timeoutMs: 180_000,
-    intervalMs: 1000,
-  });
+  await startServer(session, up().services.live.publicUrl, user, profile, { timeoutMs: 180_000 });
   return requestedAt;
-}
-
-async function serverState(session: HttpSession, user: string): Promise<"ready" | "pending" | "none"> {
-  const reply = await session.api("GET", `${up().services.live.publicUrl}/hub/api/users/${user}`);
-  const server = (JSON.parse(reply.body) as { servers?: Record<string, { ready?: boolean }> }).servers?.[""];
-  return server ? (server.ready ? "ready" : "pending") : "none";
 }
 
 before(
@@ -102,8 +90,8 @@ describe("culling on the live platform", { timeout: 10 * 60_000 }, () => {
     const hpc = await signedIn("hpc");
     const student = await signedIn("student");
     const [hpcAsked, studentAsked] = await Promise.all([
-      startServer(hpc, "hpc", gpu.slug),
-      startServer(student, "student", cpu.slug),
+      startedAt(hpc, "hpc", gpu.slug),
+      startedAt(student, "student", cpu.slug),
     ]);
 
     // The student writes a file through their server (the contents API JupyterLab uses), then both go idle.
@@ -116,10 +104,9 @@ describe("culling on the live platform", { timeout: 10 * 60_000 }, () => {
     assert.ok([200, 201].includes(put.status), `writing kept.txt: ${put.status} ${put.body}`);
 
     const stopped = async (session: HttpSession, user: string) =>
-      waitFor(`${user}'s server culled`, async () => (await serverState(session, user)) === "none", {
-        timeoutMs: (HUB_TIMEOUT + 120) * 1000,
-        intervalMs: 1000,
-      }).then(() => Date.now());
+      waitForServer(session, base, user, ["none"], { timeoutMs: (HUB_TIMEOUT + 120) * 1000 }).then(() =>
+        Date.now(),
+      );
     const [gpuStopped, cpuStopped] = await Promise.all([stopped(hpc, "hpc"), stopped(student, "student")]);
     const gpuLived = (gpuStopped - hpcAsked) / 1000;
     const cpuLived = (cpuStopped - studentAsked) / 1000;
@@ -141,7 +128,7 @@ describe("culling on the live platform", { timeout: 10 * 60_000 }, () => {
     );
 
     // Next time: the same home, the same file.
-    await startServer(student, "student", cpu.slug);
+    await startServer(student, base, "student", cpu.slug, { timeoutMs: 180_000 });
     await student.navigate("GET", `${base}/user/student/lab`);
     const kept = await student.request("GET", `${base}/user/student/api/contents/kept.txt?content=1`);
     assert.equal(kept.status, 200, `kept.txt after culling: ${kept.status} ${kept.body}`);
