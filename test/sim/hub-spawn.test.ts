@@ -13,13 +13,14 @@
  */
 import assert from "node:assert/strict";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import http from "node:http";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fullGpuAffinity } from "../../components/jupyterhub/placement";
 import { NAMES } from "../../components/names";
 import { migLayoutName } from "../../config/derived";
 import { parseQuantity } from "../../config/quantity";
+import { HttpSession } from "../../sim/http-session";
+import { requestServer } from "../../sim/hub-user";
 import { KubeError } from "../../sim/kube-client";
 import { writeServiceAccountKubeconfig } from "../../sim/service-account";
 import { sleep, waitFor } from "../../sim/wait";
@@ -34,80 +35,18 @@ async function startHub(kubeconfig: string): Promise<RealHub> {
   return startRealHub(path.join("test", "hub", "serve_hub_on_sim.py"), [kubeconfig]);
 }
 
-interface Reply {
-  status: number;
-  body: string;
-}
-
-/**
- * A browser's cookie jar for one user, enough for the hub's login and its API (session + xsrf).
- * node:http rather than fetch: undici always sends `Sec-Fetch-Mode: cors`, and JupyterHub sets its
- * _xsrf cookie only on requests that are not (a page load sends `navigate`, curl and requests none).
- */
-class HubSession {
-  private readonly cookies = new Map<string, string>();
-
-  constructor(private readonly url: string) {}
-
-  request(method: string, pathname: string, body?: { type: string; text: string }): Promise<Reply> {
-    const headers: Record<string, string> = {};
-    if (this.cookies.size > 0)
-      headers.Cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join("; ");
-    const xsrf = this.cookies.get("_xsrf");
-    if (xsrf) headers["X-XSRFToken"] = xsrf;
-    if (body) {
-      headers["Content-Type"] = body.type;
-      headers["Content-Length"] = String(Buffer.byteLength(body.text));
-    }
-    return new Promise<Reply>((resolve, reject) => {
-      const request = http.request(
-        `${this.url}${pathname}`,
-        { method, headers, timeout: 30_000 },
-        (response) => {
-          for (const cookie of response.headers["set-cookie"] ?? []) {
-            const [pair = ""] = cookie.split(";");
-            const at = pair.indexOf("=");
-            const name = pair.slice(0, at).trim();
-            const value = pair.slice(at + 1).trim();
-            if (value === "" || value === '""' || /max-age=0(;|$)/i.test(cookie)) this.cookies.delete(name);
-            else this.cookies.set(name, value);
-          }
-          let text = "";
-          response.setEncoding("utf8");
-          response.on("data", (chunk: string) => {
-            text += chunk;
-          });
-          response.on("end", () => resolve({ status: response.statusCode ?? 0, body: text }));
-          response.on("error", reject);
-        },
-      );
-      request.on("timeout", () => request.destroy(new Error(`${method} ${pathname}: no answer in 30 s`)));
-      request.on("error", reject);
-      request.end(body?.text);
-    });
-  }
-
-  /** Authentik's stand-in signs in with a form post to /hub/login (as test_real_hub.py's login()). */
-  static async signIn(url: string, name: string): Promise<HubSession> {
-    const session = new HubSession(url);
-    await session.request("GET", "/hub/login"); // sets the _xsrf cookie
-    const xsrf = session.cookies.get("_xsrf");
-    assert.ok(xsrf, "the login page set no _xsrf cookie");
-    const form = new URLSearchParams({ username: name, password: "any", _xsrf: xsrf }).toString();
-    const response = await session.request("POST", "/hub/login", {
-      type: "application/x-www-form-urlencoded",
-      text: form,
-    });
-    assert.equal(response.status, 302, `${name} could not sign in: ${response.body}`);
-    return session;
-  }
-
-  startServer(user: string, profile: string): Promise<Reply> {
-    return this.request("POST", `/hub/api/users/${user}/server`, {
-      type: "application/json",
-      text: JSON.stringify({ profile }),
-    });
-  }
+/** Authentik's stand-in signs in with a form post to /hub/login (as test_real_hub.py's login()). */
+async function signIn(name: string): Promise<HttpSession> {
+  const { url } = running();
+  const session = new HttpSession();
+  await session.request("GET", `${url}/hub/login`); // sets the _xsrf cookie
+  const xsrf = session.cookies.get(new URL(`${url}/hub/login`), "_xsrf");
+  assert.ok(xsrf, "the login page set no _xsrf cookie");
+  const response = await session.request("POST", `${url}/hub/login`, {
+    form: { username: name, password: "any", _xsrf: xsrf },
+  });
+  assert.equal(response.status, 302, `${name} could not sign in: ${response.body}`);
+  return session;
 }
 
 interface Pod {
@@ -177,10 +116,10 @@ after(async () => {
 describe("the real hub spawns into the simulated cluster", () => {
   test("hpc's gpu-pytorch-single request becomes KubeSpawner's claim and pod, placed on a full-GPU node", async (t) => {
     const { config, deploy } = stack();
-    const hpc = await HubSession.signIn(running().url, "hpc");
+    const hpc = await signIn("hpc");
     const started = Date.now();
     // The hub answers 202 once the spawn is slower than slow_spawn_timeout (10 s): read it later.
-    const answer = hpc.startServer("hpc", PROFILE);
+    const answer = requestServer(hpc, running().url, "hpc", PROFILE);
     answer.catch(() => undefined); // awaited below; no unhandled rejection meanwhile
 
     const pod = await waitFor("pod jupyter-hpc", () => find<Pod>("pods", "jupyter-hpc"), {
@@ -260,8 +199,8 @@ describe("the real hub spawns into the simulated cluster", () => {
   });
 
   test("stopping hpc's server: KubeSpawner deletes the pod and keeps the claim", async (t) => {
-    const hpc = await HubSession.signIn(running().url, "hpc");
-    const response = await hpc.request("DELETE", "/hub/api/users/hpc/server");
+    const hpc = await signIn("hpc");
+    const response = await hpc.api("DELETE", `${running().url}/hub/api/users/hpc/server`);
     // 204 stopped, 202 stop still pending (also when it interrupts a spawn still waiting for HTTP)
     assert.ok([202, 204].includes(response.status), `DELETE answered ${response.status}: ${response.body}`);
     await waitFor("pod jupyter-hpc deleted", async () => (await find("pods", "jupyter-hpc")) === undefined, {
@@ -273,8 +212,8 @@ describe("the real hub spawns into the simulated cluster", () => {
   });
 
   test("student's hand-made gpu-pytorch-single request is refused and no pod appears", async () => {
-    const student = await HubSession.signIn(running().url, "student");
-    const response = await student.startServer("student", PROFILE);
+    const student = await signIn("student");
+    const response = await requestServer(student, running().url, "student", PROFILE);
     const body = JSON.parse(response.body) as { status: number; message: string };
     assert.equal(response.status, 403, JSON.stringify(body));
     assert.match(body.message, new RegExp(`Profile '${PROFILE}' is not available to student`));
