@@ -16,15 +16,14 @@ serves until standard input closes or SIGTERM/SIGINT, and stops the hub and its 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import serve_hub
-from conftest import CONFIG_ENV, CONFIG_FILE, render_settings
-from test_real_hub import PROXY_TOKEN, TEST_DIR, ProxyApiStub, RunningHub
+from conftest import render_settings
+from test_real_hub import ProxyApiStub, RunningHub, launch_hub
 
 AUTH_KEYS = ("authorize_url", "token_url", "userdata_url", "callback_url", "logout_redirect_url")
 
@@ -34,32 +33,17 @@ def launch(folder: Path, plan: dict[str, Any], proxy: ProxyApiStub) -> tuple[sub
     url = f"http://127.0.0.1:{plan['hub_port']}"
     settings = json.loads(render_settings(serve_hub.STACK))
     settings["auth"].update({key: plan["auth"][key] for key in AUTH_KEYS})
-    settings["hub"].update(bind_url=url, connect_url=url)
-    settings["proxy"]["api_url"] = f"http://127.0.0.1:{proxy.server_port}"
-    settings_file = folder / "settings.json"
-    settings_file.write_text(json.dumps(settings), encoding="utf-8")
     kubeconfig = Path(plan["kubeconfig"]) if plan.get("kubeconfig") else serve_hub.kubeconfig(folder)
-    env = {key: value for key, value in os.environ.items() if key not in CONFIG_ENV}
-    env.update(
-        JUPYTERHUB_SETTINGS=str(settings_file),
-        JUPYTERHUB_DB_URL=f"sqlite:///{folder / 'jupyterhub.sqlite'}",
-        PYTHONPATH=str(TEST_DIR),
-        CONFIGPROXY_AUTH_TOKEN=PROXY_TOKEN,
-        JPY_COOKIE_SECRET=os.urandom(32).hex(),
-        JUPYTERHUB_CRYPT_KEY=os.urandom(32).hex(),
-        OAUTH_CLIENT_SECRET=Path(plan["client_secret_file"]).read_text(encoding="utf-8").strip(),
-        KUBECONFIG=str(kubeconfig),
+    client_secret = Path(plan["client_secret_file"]).read_text(encoding="utf-8").strip()
+    process, _, settings_file, log_file = launch_hub(
+        folder,
+        settings,
+        url,
+        proxy.server_port,
+        kubeconfig=kubeconfig,
+        authenticator=None,
+        extra_env={"OAUTH_CLIENT_SECRET": client_secret},
     )
-    log_file = folder / "hub.log"
-    with log_file.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "jupyterhub", "-f", str(CONFIG_FILE)],
-            cwd=folder,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
     return process, RunningHub(url, log_file, settings_file, proxy, [])
 
 

@@ -27,6 +27,7 @@ from conftest import CONFIG_ENV, CONFIG_FILE, HUB_DIR, free_port
 
 TEST_DIR = Path(__file__).resolve().parent
 PROXY_TOKEN = "proxy-token-for-tests"
+STANDIN_AUTHENTICATOR = "authentik_standin.AuthentikStandIn"
 CULLER_SCOPES = ["list:users", "read:users:activity", "read:servers", "delete:servers"]
 
 
@@ -102,14 +103,19 @@ def hub_defaulting_to_custom_image(
     yield from running_hub({**settings, "profiles": profiles}, tmp_path_factory)
 
 
-def running_hub(settings: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningHub]:
+def running_hub(
+    settings: dict[str, Any], tmp_path_factory: pytest.TempPathFactory, extra_env: dict[str, str] | None = None
+) -> Iterator[RunningHub]:
+    """launch_hub's hub with the proxy API stub, once healthy; stopped with the stub afterwards."""
     folder = tmp_path_factory.mktemp("hub")
     hub_port, proxy_port = free_port(), free_port()
     url = f"http://127.0.0.1:{hub_port}"
     proxy = ProxyApiStub(proxy_port)
     threading.Thread(target=proxy.serve_forever, daemon=True).start()
     # Debug logs, to see what the hub called.
-    process, env, settings_file, log_file = launch_hub(folder, settings, url, proxy_port, log_level="DEBUG")
+    process, env, settings_file, log_file = launch_hub(
+        folder, settings, url, proxy_port, log_level="DEBUG", extra_env=extra_env
+    )
     secrets = [env[key] for key in ("CONFIGPROXY_AUTH_TOKEN", "JPY_COOKIE_SECRET", "JUPYTERHUB_CRYPT_KEY")]
     running = RunningHub(url, log_file, settings_file, proxy, [*secrets, env["OAUTH_CLIENT_SECRET"]])
     try:
@@ -128,10 +134,16 @@ def launch_hub(
     proxy_port: int,
     log_level: str | None = None,
     kubeconfig: Path | None = None,
+    authenticator: str | None = STANDIN_AUTHENTICATOR,
+    extra_env: dict[str, str] | None = None,
 ) -> tuple[subprocess.Popen, dict[str, str], Path, Path]:
     """Starts `jupyterhub -f hub/jupyterhub_config.py` with the prod settings moved to this machine,
     sqlite, the Authentik stand-in and generated secrets; returns the process, its env, the settings
-    file and the log file. Its own session, so stop() ends the hub and its services and nothing else."""
+    file and the log file. Its own session, so stop() ends the hub and its services and nothing else.
+
+    `authenticator` is JUPYTERHUB_TEST_AUTHENTICATOR (None: the settings' real GenericOAuthenticator);
+    `extra_env` is added to the hub's environment last, so it may replace a value set here (e.g.
+    OAUTH_CLIENT_SECRET)."""
     hub = {**settings["hub"], "bind_url": url, "connect_url": url, **({"log_level": log_level} if log_level else {})}
     proxy = {**settings["proxy"], "api_url": f"http://127.0.0.1:{proxy_port}"}
     local = {**settings, "hub": hub, "proxy": proxy}
@@ -141,14 +153,15 @@ def launch_hub(
     env.update(
         JUPYTERHUB_SETTINGS=str(settings_file),
         JUPYTERHUB_DB_URL=f"sqlite:///{folder / 'jupyterhub.sqlite'}",
-        JUPYTERHUB_TEST_AUTHENTICATOR="authentik_standin.AuthentikStandIn",
         PYTHONPATH=str(TEST_DIR),
         CONFIGPROXY_AUTH_TOKEN=PROXY_TOKEN,
         JPY_COOKIE_SECRET=os.urandom(32).hex(),
         JUPYTERHUB_CRYPT_KEY=os.urandom(32).hex(),
         OAUTH_CLIENT_SECRET="not-a-secret",
         **({"KUBECONFIG": str(kubeconfig)} if kubeconfig else {}),
+        **({"JUPYTERHUB_TEST_AUTHENTICATOR": authenticator} if authenticator else {}),
     )
+    env.update(extra_env or {})
     log_file = folder / "hub.log"
     with log_file.open("wb") as log:
         process = subprocess.Popen(

@@ -7,9 +7,7 @@ the message, before KubeSpawner is called. (With the default minimum of 1 h, 10 
 from __future__ import annotations
 
 import json
-import os
 import re
-import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -19,9 +17,8 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 from postgres_server import postgres_server
-from test_real_hub import ProxyApiStub, RunningHub, launch_hub, signed_in, stop, wait_until_healthy
+from test_real_hub import RunningHub, running_hub, signed_in
 from usage_accounting import Run, connect, ensure_schema, month_bounds, month_of, now_utc, record_start, record_stop
-from conftest import free_port
 
 USAGE = {
     "time_zone": "Europe/Vienna",
@@ -54,26 +51,9 @@ def seed_190_cu(url: str, user: str) -> None:
 def usage_hub(settings: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningHub]:
     with postgres_server() as database_url:
         seed_190_cu(database_url, "hpc")
-        folder = tmp_path_factory.mktemp("usage-hub")
-        hub_port, proxy_port = free_port(), free_port()
-        url = f"http://127.0.0.1:{hub_port}"
-        proxy = ProxyApiStub(proxy_port)
-        threading.Thread(target=proxy.serve_forever, daemon=True).start()
-        os.environ["JUPYTERHUB_USAGE_DB_URL"] = database_url
-        try:
-            process, _, settings_file, log_file = launch_hub(
-                folder, {**settings, "usage": USAGE}, url, proxy_port, log_level="DEBUG"
-            )
-        finally:
-            del os.environ["JUPYTERHUB_USAGE_DB_URL"]
-        running = RunningHub(url, log_file, settings_file, proxy, [])
-        try:
-            wait_until_healthy(process, running)
-            yield running
-        finally:
-            stop(process)
-            proxy.shutdown()
-            proxy.server_close()
+        yield from running_hub(
+            {**settings, "usage": USAGE}, tmp_path_factory, extra_env={"JUPYTERHUB_USAGE_DB_URL": database_url}
+        )
 
 
 def test_with_10_cu_left_a_full_gpu_is_refused_with_used_and_remaining_cu(usage_hub: RunningHub) -> None:
