@@ -5,14 +5,19 @@ import type { FieldPath } from "./source";
 type AnySchema = z.core.$ZodType;
 
 export function knownKeysAt(schema: AnySchema, path: FieldPath): string[] {
-  let candidates: AnySchema[] = [schema];
-  for (const segment of path) {
-    candidates = candidates.flatMap((candidate) => childSchemas(candidate, segment));
-  }
-  return [...new Set(candidates.flatMap((candidate) => objectKeys(candidate)))];
+  return [...new Set(schemasAt(schema, path).flatMap((candidate) => objectKeys(candidate)))];
 }
 
-function unwrap(schema: AnySchema): AnySchema[] {
+/** Every schema that may stand at `path`: each union's options followed. */
+function schemasAt(schema: AnySchema, path: FieldPath): AnySchema[] {
+  let candidates: AnySchema[] = [schema];
+  for (const segment of path)
+    candidates = candidates.flatMap((candidate) => childSchemas(candidate, segment));
+  return candidates;
+}
+
+/** The schema under its wrappers (optional, nullable, default, readonly, …, a pipe's input side). */
+function withoutWrappers(schema: AnySchema): AnySchema {
   const def = schema._zod.def as unknown as Record<string, unknown>;
   switch (def.type) {
     case "optional":
@@ -21,14 +26,19 @@ function unwrap(schema: AnySchema): AnySchema[] {
     case "prefault":
     case "readonly":
     case "nonoptional":
-      return unwrap(def.innerType as AnySchema);
+      return withoutWrappers(def.innerType as AnySchema);
     case "pipe":
-      return unwrap(def.in as AnySchema);
-    case "union":
-      return (def.options as AnySchema[]).flatMap(unwrap);
+      return withoutWrappers(def.in as AnySchema);
     default:
-      return [schema];
+      return schema;
   }
+}
+
+/** The schemas under the wrappers, a union's options each. */
+function unwrap(schema: AnySchema): AnySchema[] {
+  const inner = withoutWrappers(schema);
+  const def = inner._zod.def as unknown as Record<string, unknown>;
+  return def.type === "union" ? (def.options as AnySchema[]).flatMap(unwrap) : [inner];
 }
 
 function childSchemas(schema: AnySchema, segment: string | number): AnySchema[] {
@@ -65,11 +75,8 @@ export interface ChoiceAt {
 
 /** The choice at `path` when the schema there is a discriminated union and `input` picks one option. */
 export function choiceAt(schema: AnySchema, path: FieldPath, input: unknown): ChoiceAt | undefined {
-  let candidates: AnySchema[] = [schema];
-  for (const segment of path)
-    candidates = candidates.flatMap((candidate) => childSchemas(candidate, segment));
   if (typeof input !== "object" || input === null) return undefined;
-  for (const candidate of candidates.flatMap(unwrapToUnion)) {
+  for (const candidate of schemasAt(schema, path).flatMap(unionUnderWrappers)) {
     const def = candidate._zod.def as unknown as { discriminator?: string; options: AnySchema[] };
     if (!def.discriminator) continue;
     const discriminator = def.discriminator;
@@ -92,22 +99,8 @@ export function choiceAt(schema: AnySchema, path: FieldPath, input: unknown): Ch
   return undefined;
 }
 
-/** The union under wrappers (optional, default, pipe's input side), if the schema is one. */
-function unwrapToUnion(schema: AnySchema): AnySchema[] {
-  const def = schema._zod.def as unknown as Record<string, unknown>;
-  switch (def.type) {
-    case "optional":
-    case "nullable":
-    case "default":
-    case "prefault":
-    case "readonly":
-    case "nonoptional":
-      return unwrapToUnion(def.innerType as AnySchema);
-    case "pipe":
-      return unwrapToUnion(def.in as AnySchema);
-    case "union":
-      return [schema];
-    default:
-      return [];
-  }
+/** The union under the wrappers, if the schema is one. */
+function unionUnderWrappers(schema: AnySchema): AnySchema[] {
+  const inner = withoutWrappers(schema);
+  return (inner._zod.def as unknown as Record<string, unknown>).type === "union" ? [inner] : [];
 }
