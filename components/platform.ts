@@ -94,16 +94,18 @@ export class Platform extends pulumi.ComponentResource {
       { parent: this },
     );
     const { hubSecretName, databaseSecretName } = secrets;
+    const namespaces: Record<string, pulumi.Output<string>> = {};
     if (config.backup.enabled) {
       // A cluster service, made here because the database's job needs the password HubSecrets generates.
       const { databasePassword } = secrets;
       const { backupPassword: password, backupCredentials } = args.secrets;
       const backupArgs = { config, credentials: backupCredentials ?? {}, ...(password ? { password } : {}) };
-      new Backup(
+      const backup = new Backup(
         `${name}-backup`,
         { ...backupArgs, ...(databasePassword ? { databasePassword } : {}) },
         placed,
       );
+      namespaces[config.backup.namespace] = backup.namespace;
     }
     if (config.database.type === "postgres" && databaseSecretName) {
       const database = { database: config.database };
@@ -124,7 +126,6 @@ export class Platform extends pulumi.ComponentResource {
       placed,
     );
     const proxy = new Proxy(`${name}-proxy`, { config, namespace, hubSecretName }, placed);
-    const namespaces: Record<string, pulumi.Output<string>> = {};
     if (config.userScheduler.enabled) {
       // Its own namespace: a pod the hub creates must not be able to use the scheduler's account.
       const schedulerNamespace = userSchedulerNamespace(`${name}-user-scheduler-namespace`, config, {

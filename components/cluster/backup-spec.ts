@@ -32,6 +32,8 @@ export const BACKUP_SECRETS = { repository: "backup-repository", database: "back
 const POSTGRES_UID = 999; // the postgres user of the official image, as the database's pod
 const RESOURCES = { cpu: { request: "100m", limit: "1" }, memory: { request: "256Mi", limit: "2Gi" } };
 const PASSWORD_DIR = "/run/secrets/restic";
+/** A run the CronJob controller could not start this long after its time is skipped (and missed). */
+export const BACKUP_STARTING_DEADLINE_SECONDS = 3600;
 
 /** The restic repository of one source: a repository below the configured URL. */
 export function sourceRepository(config: Pick<PlatformConfig, "backup">, source: BackupSource): string {
@@ -180,7 +182,7 @@ export function backupCronJob(
       timeZone: backup.timeZone,
       // One run at a time per source: restic's prune needs the repository to itself.
       concurrencyPolicy: "Forbid",
-      startingDeadlineSeconds: 3600,
+      startingDeadlineSeconds: BACKUP_STARTING_DEADLINE_SECONDS,
       successfulJobsHistoryLimit: 3,
       failedJobsHistoryLimit: 5,
       jobTemplate: {

@@ -34,6 +34,9 @@ export interface BackupArgs {
 }
 
 export class Backup extends pulumi.ComponentResource {
+  /** The jobs' namespace, for what monitoring places in it (kube-state-metrics' Role). */
+  readonly namespace: pulumi.Output<string>;
+
   constructor(name: string, args: BackupArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gpu-jupyterhub:cluster:Backup", name, {}, opts);
     const child = { parent: this };
@@ -84,6 +87,7 @@ export class Backup extends pulumi.ComponentResource {
         dumpAfter,
       );
     }
-    this.registerOutputs({});
+    this.namespace = namespace;
+    this.registerOutputs({ namespace: this.namespace });
   }
 }

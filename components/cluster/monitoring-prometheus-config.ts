@@ -76,7 +76,8 @@ export function scrapeConfig(target: ScrapeTarget, paths: ConfigPaths = POD_PATH
         replacement: `$1:${target.port}`,
       },
       { source_labels: ["__meta_kubernetes_pod_node_name"], target_label: "node" },
-      // The DCGM exporter's own namespace and pod labels name the user pod holding the GPU; the others get the target's.
+      // Honoured labels name other pods (DCGM's: the user pod holding the GPU; kube-state-metrics': the
+      // objects it reports on); the other targets get their own.
       ...(target.honorLabels
         ? []
         : [

@@ -2,7 +2,7 @@
  * The Prometheus rules as code: one pure builder for both modes (the bundled Prometheus's rules
  * file and the operator's PrometheusRule carry the same groups). Tested with the real promtool
  * (test/components/monitoring-promtool.test.ts): check rules, and test rules with series for an
- * idle and a busy GPU, a failed spawn and a nearly full quota.
+ * idle and a busy GPU, a failed spawn, a nearly full quota, and a fresh, a stale and a failed backup.
  *
  * Where the series come from:
  * - GPUs: the GPU Operator's DCGM exporter. It maps each GPU (and MIG slice) to the pod holding it
@@ -12,11 +12,14 @@
  *   told apart by the GPU_I_ID label a slice's series carry.
  * - Spawns: the hub's own jupyterhub_server_spawn_duration_seconds histogram, label status
  *   (success, failure, already-pending, throttled, too-many-users; jupyterhub 5.x metrics.py).
- * - The quota: kube_resourcequota from kube-state-metrics, which this stack does not deploy: the
- *   rule has data only where the same Prometheus scrapes kube-state-metrics (kube-prometheus-stack).
+ * - The quota and the backups: kube-state-metrics (ours with `bundled`, monitoring-kube-state-metrics.ts;
+ *   the cluster's with kube-prometheus-stack): kube_resourcequota, and the backup CronJobs' and Jobs'
+ *   kube_cronjob_* and kube_job_* series. Each rule first takes the max per object (namespace and
+ *   name), so two kube-state-metrics scraped by one Prometheus change nothing.
  */
 import type { PlatformConfig } from "../../config/schema/platform";
 import { NAMES } from "../names";
+import { BACKUP_STARTING_DEADLINE_SECONDS } from "./backup-spec";
 
 export interface PrometheusRule {
   readonly record?: string;
@@ -39,11 +42,17 @@ export const RULE_NAMES = {
   spawnDurationP90: "jupyterhub:spawn_duration_seconds:p90_30m",
   spawnFailures: "jupyterhub:spawn_failures:increase15m",
   quotaUsed: "jupyterhub:quota_used:percent",
+  backupAge: "jupyterhub:backup_last_success:age_seconds",
+  backupPeriod: "jupyterhub:backup_schedule:period_seconds",
+  backupJobCronJob: "jupyterhub:backup_job_cronjob:info",
   idleGpuAlert: "JupyterHubGpuIdle",
   spawnFailureAlert: "JupyterHubSpawnFailures",
   slowSpawnAlert: "JupyterHubSpawnsSlow",
   quotaAlert: "JupyterHubQuotaNearlyFull",
   targetDownAlert: "JupyterHubMetricsTargetDown",
+  backupTooOldAlert: "JupyterHubBackupTooOld",
+  backupFailedAlert: "JupyterHubBackupFailed",
+  backupUnwatchedAlert: "JupyterHubBackupNotMonitored",
 } as const;
 
 /** A spawn slower than this at the 90th percentile for 15 minutes alerts (the pre-pullers should keep it far lower). */
@@ -52,10 +61,24 @@ export const SLOW_SPAWN_SECONDS = 300;
 /** The labels that name one GPU or MIG slice on one node, and the pod holding it. */
 const GPU_LABELS = "Hostname, gpu, UUID, modelName, GPU_I_PROFILE, GPU_I_ID";
 
-export type RulesConfig = Pick<PlatformConfig, "monitoring" | "cluster">;
+export type RulesConfig = Pick<PlatformConfig, "monitoring" | "cluster" | "backup">;
 
 /** The job names of the targets (monitoring-targets.ts sets them in both modes). */
-export const JOBS = ["jupyterhub-hub", "jupyterhub-proxy", "dcgm-exporter", "jupyterhub-user-scheduler"];
+export const JOBS = [
+  "jupyterhub-hub",
+  "jupyterhub-proxy",
+  "dcgm-exporter",
+  "jupyterhub-user-scheduler",
+  "kube-state-metrics",
+];
+
+/**
+ * How late a backup may succeed after its scheduled time and still count as on time: the controller
+ * may start it up to startingDeadlineSeconds late, and it may run up to backup.deadlineSeconds.
+ */
+export function backupSlackSeconds(config: Pick<PlatformConfig, "backup">): number {
+  return BACKUP_STARTING_DEADLINE_SECONDS + config.backup.deadlineSeconds;
+}
 
 export function monitoringRuleGroups(config: RulesConfig): RuleGroup[] {
   const { idleGpu, quotaNearFullPercent } = config.monitoring;
@@ -124,7 +147,7 @@ export function monitoringRuleGroups(config: RulesConfig): RuleGroup[] {
       rules: [
         {
           record: RULE_NAMES.quotaUsed,
-          expr: `100 * max without (type) (kube_resourcequota{${quota}, type="used"}) / max without (type) (kube_resourcequota{${quota}, type="hard"} > 0)`,
+          expr: `100 * max by (namespace, resourcequota, resource) (kube_resourcequota{${quota}, type="used"}) / max by (namespace, resourcequota, resource) (kube_resourcequota{${quota}, type="hard"} > 0)`,
         },
         {
           alert: RULE_NAMES.quotaAlert,
@@ -149,5 +172,67 @@ export function monitoringRuleGroups(config: RulesConfig): RuleGroup[] {
         },
       ],
     },
+    ...(config.backup.enabled ? [backupRuleGroup(config)] : []),
   ];
+}
+
+/**
+ * The backup CronJobs (backup.ts), from kube-state-metrics: a backup whose last success is older than
+ * its schedule's period plus the slack, a failed run no later run has made good, and no series at all.
+ * The period is the CronJob's own (next run minus last run, as kube-state-metrics computes the next
+ * from the schedule and time zone), so a weekly and a nightly job need no settings of their own.
+ * A CronJob never run or never successful counts from its creation; a suspended one (no next run)
+ * never alerts.
+ */
+function backupRuleGroup(config: RulesConfig): RuleGroup {
+  const selector = `namespace="${config.backup.namespace}"`;
+  const perCronJob = (metric: string) => `max by (namespace, cronjob) (${metric}{${selector}})`;
+  const perJob = (metric: string) => `max by (namespace, job_name) (${metric}{${selector}})`;
+  const created = perCronJob("kube_cronjob_created");
+  const lastSuccess = perCronJob("kube_cronjob_status_last_successful_time");
+  const slack = backupSlackSeconds(config);
+  const withCronJob = `* on (namespace, job_name) group_left (cronjob) ${RULE_NAMES.backupJobCronJob}`;
+  return {
+    name: "jupyterhub-backup.rules",
+    rules: [
+      { record: RULE_NAMES.backupAge, expr: `time() - (${lastSuccess} or ${created})` },
+      {
+        record: RULE_NAMES.backupPeriod,
+        expr: `${perCronJob("kube_cronjob_next_schedule_time")} - (${perCronJob("kube_cronjob_status_last_schedule_time")} or ${created})`,
+      },
+      {
+        record: RULE_NAMES.backupJobCronJob,
+        expr: `max by (namespace, job_name, cronjob) (label_replace(kube_job_owner{${selector}, owner_kind="CronJob"}, "cronjob", "$1", "owner_name", "(.+)"))`,
+      },
+      {
+        alert: RULE_NAMES.backupTooOldAlert,
+        expr: `${RULE_NAMES.backupAge} > ${RULE_NAMES.backupPeriod} + ${slack}`,
+        labels: { severity: "critical" },
+        annotations: {
+          summary: "Backup {{ $labels.cronjob }} has not succeeded for {{ $value | humanizeDuration }}",
+          description: `The last successful run of {{ $labels.cronjob }} is older than its schedule's period plus ${slack / 3600} h (the latest a run may start and finish): see kubectl get jobs -n {{ $labels.namespace }} and the last job's log.`,
+        },
+      },
+      {
+        alert: RULE_NAMES.backupFailedAlert,
+        expr: `(${perJob("kube_job_status_failed")} > 0) ${withCronJob} unless on (namespace, job_name) (${perJob("kube_job_status_start_time")} ${withCronJob} < on (namespace, cronjob) group_left () ${lastSuccess})`,
+        labels: { severity: "warning" },
+        annotations: {
+          summary: "Backup run {{ $labels.job_name }} of {{ $labels.cronjob }} failed",
+          description:
+            "Job {{ $labels.job_name }} failed and no run of {{ $labels.cronjob }} has succeeded since it started: kubectl logs -n {{ $labels.namespace }} job/{{ $labels.job_name }} (restic exit 12: wrong password; 3: unreadable files).",
+        },
+      },
+      {
+        alert: RULE_NAMES.backupUnwatchedAlert,
+        expr: `absent(kube_cronjob_created{${selector}})`,
+        for: "15m",
+        labels: { severity: "warning" },
+        annotations: {
+          summary: "No kube-state-metrics series for the backup CronJobs",
+          description: `Prometheus has no kube_cronjob_created series for namespace ${config.backup.namespace}, so the backup alerts cannot fire: kube-state-metrics is down, not scraped, or not allowed to list CronJobs there.`,
+        },
+      },
+    ],
+  };
 }

@@ -1,9 +1,10 @@
 /**
  * What Prometheus scrapes, once for both modes (PodMonitors for an operator, scrape_configs for the
  * bundled Prometheus): the hub's /hub/metrics with a token of scope read:metrics, the proxy's
- * metrics port, the GPU Operator's DCGM exporter and the user scheduler's secure port. Pure.
+ * metrics port, the GPU Operator's DCGM exporter, the user scheduler's secure port and our
+ * kube-state-metrics. Pure.
  */
-import { monitoringNamespace } from "../../config/schema/monitoring";
+import { kubeStateMetricsDeployed, monitoringNamespace } from "../../config/schema/monitoring";
 import type { PlatformConfig } from "../../config/schema/platform";
 import { PORTS, selectorLabels } from "../names";
 import type { EgressRule } from "./network-policy-rules";
@@ -11,12 +12,26 @@ import type { EgressRule } from "./network-policy-rules";
 /** The DCGM exporter's pods as the GPU Operator labels them (assets/state-dcgm-exporter, v26.3). */
 export const DCGM_EXPORTER = { labels: { app: "nvidia-dcgm-exporter" }, port: 9400, portName: "metrics" };
 
+/** kube-state-metrics when we run it (monitoring-kube-state-metrics.ts). */
+export const KUBE_STATE_METRICS = {
+  name: "kube-state-metrics",
+  /** The job label, as kube-prometheus-stack names its own, so rules written for either work. */
+  job: "kube-state-metrics",
+  role: "jupyterhub-kube-state-metrics",
+  /** `instance: jupyterhub` keeps our selectors off a kube-prometheus-stack's own kube-state-metrics. */
+  labels: { "app.kubernetes.io/name": "kube-state-metrics", "app.kubernetes.io/instance": "jupyterhub" },
+  port: 8080,
+  portName: "http-metrics",
+  /** Its own metrics and /readyz; not scraped, not reachable from outside the pod. */
+  telemetryPort: 8081,
+} as const;
+
 /** Key of the monitoring namespace's Secret that holds the hub's metrics token. */
 export const METRICS_TOKEN_KEY = "token";
 
 export type MonitoringConfig = Pick<
   PlatformConfig,
-  "monitoring" | "cluster" | "gpuOperator" | "userScheduler" | "network"
+  "monitoring" | "cluster" | "gpuOperator" | "userScheduler" | "network" | "backup"
 >;
 
 export interface ScrapeTarget {
@@ -120,6 +135,19 @@ export function scrapeTargets(config: MonitoringConfig): ScrapeTarget[] {
       auth: "serviceAccount",
       honorLabels: false,
       insecureSkipVerify: true,
+    });
+  }
+  if (kubeStateMetricsDeployed(config.monitoring)) {
+    list.push({
+      ...plain,
+      job: KUBE_STATE_METRICS.job,
+      namespace: monitoringNamespace(config.monitoring),
+      podLabels: KUBE_STATE_METRICS.labels,
+      port: KUBE_STATE_METRICS.port,
+      portName: KUBE_STATE_METRICS.portName,
+      path: "/metrics",
+      // Its series name the objects' namespace and pod, which the target's own must not overwrite.
+      honorLabels: true,
     });
   }
   return list;

@@ -1,17 +1,23 @@
 /**
  * Monitoring: what Prometheus scrapes, its rules, and the hub's metrics token where the scraper
  * reads it; for a Prometheus Operator the cluster runs (PodMonitors, PrometheusRule) or a Prometheus
- * of our own in its namespace (`bundled`). Assembled from monitoring-*.ts.
+ * of our own in its namespace (`bundled`); kube-state-metrics when we run it. Assembled from
+ * monitoring-*.ts.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
-import { monitoringNamespace } from "../../config/schema/monitoring";
+import { kubeStateMetricsDeployed, monitoringNamespace } from "../../config/schema/monitoring";
 import { NAMES } from "../names";
 import { objectMeta } from "../pod-defaults";
 import { roleBinding } from "../rbac";
 import { serviceAccountWithRoles } from "../service-account";
 import { dashboardConfigMaps } from "./monitoring-dashboards";
+import {
+  kubeStateMetricsDeployment,
+  kubeStateMetricsGrants,
+  kubeStateMetricsPolicyRules,
+} from "./monitoring-kube-state-metrics";
 import { metricsReaderTokenSecret, podMonitor, prometheusRule } from "./monitoring-operator-spec";
 import { prometheusConfig } from "./monitoring-prometheus-config";
 import { monitoringRuleGroups, type RuleGroup } from "./monitoring-rules";
@@ -28,6 +34,7 @@ import {
 } from "./monitoring-spec";
 import {
   BUNDLED_PROMETHEUS_LABELS,
+  KUBE_STATE_METRICS,
   type MonitoringConfig,
   type ScrapeTarget,
   scrapeTargets,
@@ -60,7 +67,6 @@ export class Monitoring extends pulumi.ComponentResource {
     const child = { parent: this };
     const { config } = args;
     const { monitoring } = config;
-    const placedIn = (namespace: string) => args.namespaces[namespace] ?? namespace;
     const targets = scrapeTargets(config);
     const groups = monitoringRuleGroups(config);
     const namespace =
@@ -68,6 +74,8 @@ export class Monitoring extends pulumi.ComponentResource {
         ? podSecurityNamespace(`${name}-namespace`, monitoringNamespace(monitoring), "restricted", child)
             .metadata.name
         : pulumi.output(monitoringNamespace(monitoring));
+    const placed = { ...args.namespaces, [monitoringNamespace(monitoring)]: namespace };
+    const placedIn = (scraped: string) => placed[scraped] ?? scraped;
 
     const token = args.hubMetricsToken ? hubMetricsTokenSecret(namespace, args.hubMetricsToken) : undefined;
     const tokenSecret = token
@@ -85,6 +93,7 @@ export class Monitoring extends pulumi.ComponentResource {
       this.operatorObjects(name, args, { namespace, tokenSecret, targets, groups, placedIn });
     }
 
+    if (kubeStateMetricsDeployed(monitoring)) this.kubeStateMetrics(name, config, namespace, placedIn);
     if (monitoring.dashboards.enabled) {
       for (const map of dashboardConfigMaps(config, namespace)) {
         new k8s.core.v1.ConfigMap(`${name}-${map.metadata.name}`, map, child);
@@ -125,6 +134,24 @@ export class Monitoring extends pulumi.ComponentResource {
     const deployment = prometheusDeployment(namespace, args.config, files, refs);
     new k8s.apps.v1.Deployment(`${name}-prometheus`, deployment, child);
     new k8s.core.v1.Service(`${name}-prometheus-service`, prometheusService(namespace), child);
+  }
+
+  private kubeStateMetrics(
+    name: string,
+    config: MonitoringConfig,
+    namespace: pulumi.Output<string>,
+    placedIn: (namespace: string) => pulumi.Input<string>,
+  ) {
+    const child = { parent: this };
+    const account = serviceAccountWithRoles(
+      `${name}-kube-state-metrics`,
+      objectMeta(KUBE_STATE_METRICS.name, namespace, "monitoring", KUBE_STATE_METRICS.labels),
+      kubeStateMetricsGrants(name, config, placedIn),
+      child,
+    );
+    networkPolicy(`${name}-netpol-kube-state-metrics`, kubeStateMetricsPolicyRules(config), namespace, child);
+    const deployment = kubeStateMetricsDeployment(namespace, config, account.metadata.name);
+    new k8s.apps.v1.Deployment(`${name}-kube-state-metrics`, deployment, child);
   }
 
   private operatorObjects(name: string, args: MonitoringArgs, parts: Parts) {

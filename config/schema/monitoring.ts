@@ -83,6 +83,21 @@ export const monitoringSchema = z
           .describe("The user scheduler's /metrics on its secure port, as an account allowed GET /metrics."),
       })
       .prefault({}),
+    kubeStateMetrics: z
+      .strictObject({
+        deploy: z
+          .boolean()
+          .optional()
+          .describe(
+            "Run a kube-state-metrics of our own in the monitoring namespace (the kube_* series of the backup and quota rules), watching only the hub's and the backup's namespaces. Default: yes with bundled (nothing else feeds our Prometheus); no with prometheusOperator (kube-prometheus-stack runs one that its Prometheus scrapes already; a second doubles every kube_* series).",
+          ),
+        image: pinnedImage
+          .default("registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.20.0")
+          .describe(
+            "The upstream image; test/sim/kube-state-metrics.test.ts runs the same release, built from the Go module proxy.",
+          ),
+      })
+      .prefault({}),
     idleGpu: z
       .strictObject({
         thresholdPercent: z
@@ -160,4 +175,9 @@ export const monitoringSchema = z
 /** The monitoring namespace: set, or the mode's default (an operator's usual one; our own for bundled). */
 export function monitoringNamespace(monitoring: z.output<typeof monitoringSchema>): string {
   return monitoring.namespace ?? (monitoring.mode === "bundled" ? "jupyterhub-monitoring" : "monitoring");
+}
+
+/** Whether we run kube-state-metrics: as set, else with our own Prometheus only (the schema's description says why). */
+export function kubeStateMetricsDeployed(monitoring: z.output<typeof monitoringSchema>): boolean {
+  return monitoring.enabled && (monitoring.kubeStateMetrics.deploy ?? monitoring.mode === "bundled");
 }

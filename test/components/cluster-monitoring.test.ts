@@ -79,15 +79,20 @@ describe("the hub's metrics token", () => {
 });
 
 describe("bundled: a Prometheus of our own", () => {
-  test("its namespace enforces restricted; nothing of it lands in the hub's namespace but a Role to discover pods", () => {
+  test("its namespace enforces restricted; nothing of it lands in the hub's namespace but the Roles to discover pods and for kube-state-metrics", () => {
     const namespace = bundled.get("Namespace", "jupyterhub-monitoring");
     assert.equal(namespace.metadata.labels?.["pod-security.kubernetes.io/enforce"], "restricted");
     assert.deepEqual(
       inNamespace(bundled, "jupyterhub")
         .filter((object) => object.metadata.labels?.component === "monitoring")
-        .sort((a, b) => `${a.kind}`.localeCompare(`${b.kind}`))
-        .map((object) => `${object.kind}/${object.metadata.name}`),
-      ["Role/jupyterhub-prometheus-discovery", "RoleBinding/jupyterhub-prometheus-discovery"],
+        .map((object) => `${object.kind}/${object.metadata.name}`)
+        .sort(),
+      [
+        "Role/jupyterhub-kube-state-metrics",
+        "Role/jupyterhub-prometheus-discovery",
+        "RoleBinding/jupyterhub-kube-state-metrics",
+        "RoleBinding/jupyterhub-prometheus-discovery",
+      ],
     );
     for (const scraped of ["jupyterhub", "gpu-operator", "jupyterhub-scheduler"]) {
       const role = bundled
@@ -126,7 +131,7 @@ describe("bundled: a Prometheus of our own", () => {
     assert.match(deployment.spec.template.metadata.annotations["checksum/config"], /^[0-9a-f]{64}$/);
   });
 
-  test("prometheus.yml scrapes the four targets in their namespaces; the rules ConfigMap holds the rule groups", () => {
+  test("prometheus.yml scrapes the five targets in their namespaces; the rules ConfigMap holds the rule groups", () => {
     const config = parse(bundled.get("ConfigMap", "prometheus-config").data["prometheus.yml"]);
     const jobs = config.scrape_configs.map(
       (job: { job_name: string; kubernetes_sd_configs: [{ namespaces: { names: string[] } }] }) => [
@@ -139,7 +144,10 @@ describe("bundled: a Prometheus of our own", () => {
       ["jupyterhub-proxy", "jupyterhub"],
       ["dcgm-exporter", "gpu-operator"],
       ["jupyterhub-user-scheduler", "jupyterhub-scheduler"],
+      ["kube-state-metrics", "jupyterhub-monitoring"],
     ]);
+    // kube-state-metrics' series name the objects' namespace and pod: its own must not overwrite them.
+    assert.equal(config.scrape_configs[4].honor_labels, true);
     assert.deepEqual(config.scrape_configs[0].authorization, {
       type: "Bearer",
       credentials_file: "/etc/prometheus/hub-token/token",
@@ -150,6 +158,107 @@ describe("bundled: a Prometheus of our own", () => {
     });
     const rules = parse(bundled.get("ConfigMap", "prometheus-rules").data["jupyterhub.rules.yaml"]);
     assert.deepEqual(rules.groups, monitoringRuleGroups(withMonitoring({ mode: "bundled" })));
+  });
+});
+
+describe("kube-state-metrics: ours with bundled, the cluster's with prometheusOperator", () => {
+  test("bundled: one replica of the upstream image as nobody, read-only root, watching only the hub's and the backup's namespaces and the four resources the rules read", () => {
+    const deployment = bundled.get("Deployment", "kube-state-metrics");
+    assert.equal(deployment.metadata.namespace, "jupyterhub-monitoring");
+    const pod = podSpec(deployment);
+    assert.equal(pod.serviceAccountName, "kube-state-metrics");
+    assert.equal(pod.priorityClassName, "jupyterhub-platform-critical");
+    const [container] = pod.containers;
+    assert.equal(container.image, "registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.20.0");
+    assert.deepEqual(container.args, [
+      "--port=8080",
+      "--telemetry-port=8081",
+      "--resources=cronjobs,jobs,pods,resourcequotas",
+      "--namespaces=jupyterhub,jupyterhub-backup",
+    ]);
+    assert.deepEqual(container.ports, [{ name: "http-metrics", containerPort: 8080 }]);
+    assert.deepEqual(container.securityContext, {
+      runAsNonRoot: true,
+      runAsUser: 65534,
+      runAsGroup: 65534,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ["ALL"] },
+      seccompProfile: { type: "RuntimeDefault" },
+      readOnlyRootFilesystem: true,
+    });
+    assert.deepEqual(container.resources, {
+      requests: { cpu: "20m", memory: "64Mi" },
+      limits: { cpu: "200m", memory: "256Mi" },
+    });
+    assert.equal(container.readinessProbe.httpGet.path, "/readyz");
+    assert.equal(container.livenessProbe.httpGet.path, "/healthz");
+  });
+
+  test("its account may list and watch cronjobs, jobs, pods and resourcequotas in those two namespaces, and nothing cluster-wide", () => {
+    const roles = bundled
+      .all("Role")
+      .filter((role) => role.metadata.name === "jupyterhub-kube-state-metrics")
+      .map((role) => [role.metadata.namespace, role.rules]);
+    const rules = [
+      { apiGroups: [""], resources: ["pods", "resourcequotas"], verbs: ["list", "watch"] },
+      { apiGroups: ["batch"], resources: ["cronjobs", "jobs"], verbs: ["list", "watch"] },
+    ];
+    assert.deepEqual(roles, [
+      ["jupyterhub", rules],
+      ["jupyterhub-backup", rules],
+    ]);
+    for (const binding of bundled
+      .all("RoleBinding")
+      .filter((candidate) => candidate.metadata.name === "jupyterhub-kube-state-metrics")) {
+      assert.deepEqual(binding.subjects, [
+        { kind: "ServiceAccount", name: "kube-state-metrics", namespace: "jupyterhub-monitoring" },
+      ]);
+    }
+    const clusterWide = [...bundled.all("ClusterRole"), ...bundled.all("ClusterRoleBinding")];
+    assert.equal(
+      clusterWide.some((object) => object.metadata.name.includes("kube-state-metrics")),
+      false,
+    );
+  });
+
+  test("without backups it watches the hub's namespace only", async () => {
+    const config = withMonitoring({ mode: "bundled" });
+    config.backup = { ...config.backup, enabled: false };
+    const rendered = await render(config);
+    const [container] = podSpec(rendered.get("Deployment", "kube-state-metrics")).containers;
+    assert.equal(container.args.at(-1), "--namespaces=jupyterhub");
+    assert.deepEqual(
+      rendered
+        .all("Role")
+        .filter((role) => role.metadata.name === "jupyterhub-kube-state-metrics")
+        .map((role) => role.metadata.namespace),
+      ["jupyterhub"],
+    );
+  });
+
+  test("prometheusOperator: none by default (the cluster's serves the rules); with deploy: true, ours in the operator's namespace with a PodMonitor and its own policy", async () => {
+    assert.equal(
+      operator.objects.some((object) => object.metadata?.name === "kube-state-metrics"),
+      false,
+    );
+    const deployed = await render(
+      withMonitoring({ mode: "prometheusOperator", kubeStateMetrics: { deploy: true } }),
+    );
+    assert.equal(deployed.get("Deployment", "kube-state-metrics").metadata.namespace, "monitoring");
+    const monitor = deployed.get("PodMonitor", "jupyterhub-kube-state-metrics");
+    assert.deepEqual(monitor.spec.namespaceSelector, { matchNames: ["monitoring"] });
+    assert.equal(monitor.spec.podMetricsEndpoints[0].port, "http-metrics");
+    assert.equal(monitor.spec.podMetricsEndpoints[0].honorLabels, true);
+    const policy = deployed.get("NetworkPolicy", "kube-state-metrics");
+    assert.equal(policy.metadata.namespace, "monitoring");
+    assert.deepEqual(policy.spec.ingress[0].from, [
+      {
+        namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } },
+        podSelector: { matchLabels: { "app.kubernetes.io/name": "prometheus" } },
+      },
+    ]);
+    // A kube-prometheus-stack's own kube-state-metrics (instance: its release) is not selected.
+    assert.equal(policy.spec.podSelector.matchLabels["app.kubernetes.io/instance"], "jupyterhub");
   });
 });
 
@@ -222,7 +331,7 @@ describe("network policies open exactly the scrape paths", () => {
       ip,
       pod: { namespace, labels },
     });
-    return new Map([
+    const map = new Map<string, Endpoint>([
       ["prometheus", { name: "prometheus", ip: "10.42.3.32", pod: prometheus }],
       ["grafana", other("grafana", "10.42.3.33", "grafana", { "app.kubernetes.io/name": "grafana" })],
       ["hub", pod("Deployment", "hub", "10.42.1.10", "jupyterhub")],
@@ -231,7 +340,18 @@ describe("network policies open exactly the scrape paths", () => {
       ["hub-db", pod("StatefulSet", "hub-db", "10.42.1.13", "jupyterhub")],
       ["dcgm", other("nvidia-dcgm-exporter-x", "10.42.2.5", "gpu-operator", { app: "nvidia-dcgm-exporter" })],
       ["pypi", { name: "pypi.org", ip: "151.101.0.223" }],
+      ["api-server", { name: "kubernetes", ip: "10.43.0.1" }],
     ]);
+    const ksm = rendered.all("Deployment").find((object) => object.metadata.name === "kube-state-metrics");
+    if (ksm) {
+      const labels = ksm.spec.template.metadata.labels;
+      map.set("kube-state-metrics", {
+        name: "ksm",
+        ip: "10.42.3.34",
+        pod: { namespace: ksm.metadata.namespace ?? "", labels },
+      });
+    }
+    return map;
   }
   function evaluate(rendered: Rendered, prometheus: Endpoint["pod"], rows: readonly Row[]): Row[] {
     const known = endpoints(rendered, prometheus);
@@ -260,6 +380,14 @@ describe("network policies open exactly the scrape paths", () => {
       ["grafana", "hub", 8081, false],
       ["hub", "prometheus", 9090, false],
       ["grafana", "user-scheduler", 10259, false],
+      ["prometheus", "kube-state-metrics", 8080, true],
+      ["prometheus", "kube-state-metrics", 8081, false],
+      ["grafana", "kube-state-metrics", 8080, false],
+      ["hub", "kube-state-metrics", 8080, false],
+      ["kube-state-metrics", "api-server", 443, true],
+      ["kube-state-metrics", "hub", 8081, false],
+      ["kube-state-metrics", "hub-db", 5432, false],
+      ["kube-state-metrics", "pypi", 80, false],
     ];
     assert.deepEqual(evaluate(bundled, pod, rows), rows);
   });

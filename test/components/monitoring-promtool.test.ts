@@ -44,7 +44,7 @@ describe("promtool accepts what we render", () => {
     const file = path.join(folderWith({ "prometheus.yml": rendered }), "prometheus.yml");
     const result = promtool(folder, "check", "config", file);
     assert.ok(result.ok, result.output);
-    assert.match(result.output, /SUCCESS: 11 rules found/);
+    assert.match(result.output, /SUCCESS: 17 rules found/);
   });
 
   test("check rules: every group of the default and of a changed threshold and duration", () => {
@@ -202,7 +202,13 @@ describe("promtool test rules: what fires, and when", () => {
               alertname: "JupyterHubQuotaNearlyFull",
               exp_alerts: [
                 {
-                  exp_labels: { ...quota, resource: "requests.nvidia.com/gpu", severity: "warning" },
+                  // Per quota and resource: a second kube-state-metrics (another job, instance) changes nothing.
+                  exp_labels: {
+                    namespace: "jupyterhub",
+                    resourcequota: "jupyterhub-quota",
+                    resource: "requests.nvidia.com/gpu",
+                    severity: "warning",
+                  },
                   exp_annotations: {
                     summary: "requests.nvidia.com/gpu of the users' quota nearly used up",
                     description:
@@ -229,6 +235,178 @@ describe("promtool test rules: what fires, and when", () => {
     expectPass(config, tests);
   });
 });
+
+describe("promtool test rules: the backups (kube-state-metrics' series for the backup CronJobs and their Jobs)", () => {
+  const ksm = { job: "kube-state-metrics", instance: "10.42.3.40:8080", namespace: "jupyterhub-backup" };
+  const cronJob = (metric: string, cronjob: string, values: string) =>
+    series(metric, { ...ksm, cronjob }, values);
+  const job = (metric: string, jobName: string, values: string, extra: Record<string, string> = {}) =>
+    series(metric, { ...ksm, job_name: jobName, ...extra }, values);
+  const ownedBy = (jobName: string, cronjob: string) =>
+    job("kube_job_owner", jobName, "1x60", {
+      owner_kind: "CronJob",
+      owner_name: cronjob,
+      owner_is_controller: "true",
+    });
+  /** A Job whose pods failed: kube-state-metrics writes one series per known reason, 1 for the job's. */
+  const failedJob = (jobName: string, cronjob: string, started: number) => [
+    ownedBy(jobName, cronjob),
+    job("kube_job_status_start_time", jobName, `${started}x60`),
+    job("kube_job_status_failed", jobName, "1x60", { reason: "BackoffLimitExceeded" }),
+    job("kube_job_status_failed", jobName, "0x60", { reason: "DeadlineExceeded" }),
+    job("kube_job_status_failed", jobName, "0x60", { reason: "Evicted" }),
+  ];
+  const succeededJob = (jobName: string, cronjob: string, started: number) => [
+    ownedBy(jobName, cronjob),
+    job("kube_job_status_start_time", jobName, `${started}x60`),
+    job("kube_job_status_failed", jobName, "0x60"),
+  ];
+  const HOUR = 3600;
+  const DAY = 24 * HOUR;
+  const MONTH_AGO = -30 * DAY;
+
+  test("a fresh backup is quiet; a stale one alerts once older than its period plus 7 h; a failed run alerts at once and stops when a later run succeeds; a failure made good long ago does not", () => {
+    // The test starts at time 0, one hour after the nightly runs (02:15) and the weekly datasets run.
+    const tests = {
+      rule_files: [RULES_FILE],
+      evaluation_interval: "10m",
+      tests: [
+        {
+          interval: "10m",
+          input_series: [
+            ...["backup-home", "backup-database", "backup-datasets"].map((name) =>
+              cronJob("kube_cronjob_created", name, `${MONTH_AGO}x60`),
+            ),
+            ...["backup-home", "backup-database", "backup-datasets"].map((name) =>
+              cronJob("kube_cronjob_status_last_schedule_time", name, `${-HOUR}x60`),
+            ),
+            cronJob("kube_cronjob_next_schedule_time", "backup-home", `${DAY - HOUR}x60`),
+            cronJob("kube_cronjob_next_schedule_time", "backup-database", `${DAY - HOUR}x60`),
+            cronJob("kube_cronjob_next_schedule_time", "backup-datasets", `${7 * DAY - HOUR}x60`),
+            // Fresh: last night's run finished 50 minutes ago.
+            cronJob("kube_cronjob_status_last_successful_time", "backup-home", "-3000x60"),
+            ...succeededJob("backup-home-29400000", "backup-home", -HOUR),
+            // Stale: last night's run did not start (nothing to see but the age); the one before succeeded.
+            cronJob("kube_cronjob_status_last_successful_time", "backup-database", `${-DAY - 3000}x60`),
+            // Failed: this week's run failed; a run started by hand at 2 h succeeds at 3 h.
+            cronJob(
+              "kube_cronjob_status_last_successful_time",
+              "backup-datasets",
+              `${-7 * DAY - 3000}x17 ${3 * HOUR}x42`,
+            ),
+            ...failedJob("backup-datasets-29400000", "backup-datasets", -HOUR),
+            ...succeededJob("backup-datasets-rerun", "backup-datasets", 2 * HOUR),
+            // Two weeks ago a run failed, and the next week's succeeded: made good, no alert.
+            ...failedJob("backup-datasets-29380000", "backup-datasets", -14 * DAY - HOUR),
+          ],
+          promql_expr_test: [
+            {
+              expr: "jupyterhub:backup_last_success:age_seconds",
+              eval_time: "1h",
+              exp_samples: [
+                { labels: ageOf("backup-database"), value: DAY + 3000 + HOUR },
+                { labels: ageOf("backup-datasets"), value: 7 * DAY + 3000 + HOUR },
+                { labels: ageOf("backup-home"), value: 3000 + HOUR },
+              ],
+            },
+            {
+              expr: "jupyterhub:backup_schedule:period_seconds",
+              eval_time: "1h",
+              exp_samples: [
+                { labels: periodOf("backup-database"), value: DAY },
+                { labels: periodOf("backup-datasets"), value: 7 * DAY },
+                { labels: periodOf("backup-home"), value: DAY },
+              ],
+            },
+          ],
+          alert_rule_test: [
+            {
+              eval_time: "1h",
+              alertname: "JupyterHubBackupFailed",
+              exp_alerts: [
+                {
+                  exp_labels: {
+                    namespace: "jupyterhub-backup",
+                    job_name: "backup-datasets-29400000",
+                    cronjob: "backup-datasets",
+                    severity: "warning",
+                  },
+                  exp_annotations: annotationsOf("JupyterHubBackupFailed", {
+                    namespace: "jupyterhub-backup",
+                    job_name: "backup-datasets-29400000",
+                    cronjob: "backup-datasets",
+                  }),
+                },
+              ],
+            },
+            { eval_time: "4h", alertname: "JupyterHubBackupFailed", exp_alerts: [] },
+            // The database's age reaches its period (1 d) plus 7 h at 6 h 10 m.
+            { eval_time: "6h10m", alertname: "JupyterHubBackupTooOld", exp_alerts: [] },
+            {
+              eval_time: "6h20m",
+              alertname: "JupyterHubBackupTooOld",
+              exp_alerts: [
+                {
+                  exp_labels: {
+                    namespace: "jupyterhub-backup",
+                    cronjob: "backup-database",
+                    severity: "critical",
+                  },
+                  exp_annotations: {
+                    ...annotationsOf("JupyterHubBackupTooOld", {
+                      namespace: "jupyterhub-backup",
+                      cronjob: "backup-database",
+                    }),
+                    summary: "Backup backup-database has not succeeded for 1d 7h 10m 0s",
+                  },
+                },
+              ],
+            },
+            { eval_time: "1h", alertname: "JupyterHubBackupNotMonitored", exp_alerts: [] },
+          ],
+        },
+      ],
+    };
+    expectPass(config, tests);
+  });
+
+  test("without kube-state-metrics' series for the backup namespace, an alert says the backups are not watched after 15 minutes", () => {
+    const tests = {
+      rule_files: [RULES_FILE],
+      evaluation_interval: "1m",
+      tests: [
+        {
+          interval: "1m",
+          input_series: [
+            // Another namespace's CronJob does not count.
+            series("kube_cronjob_created", { ...ksm, namespace: "other", cronjob: "x" }, "0x30"),
+          ],
+          alert_rule_test: [
+            { eval_time: "14m", alertname: "JupyterHubBackupNotMonitored", exp_alerts: [] },
+            {
+              eval_time: "16m",
+              alertname: "JupyterHubBackupNotMonitored",
+              exp_alerts: [
+                {
+                  exp_labels: { namespace: "jupyterhub-backup", severity: "warning" },
+                  exp_annotations: annotationsOf("JupyterHubBackupNotMonitored"),
+                },
+              ],
+            },
+            { eval_time: "16m", alertname: "JupyterHubBackupTooOld", exp_alerts: [] },
+            { eval_time: "16m", alertname: "JupyterHubBackupFailed", exp_alerts: [] },
+          ],
+        },
+      ],
+    };
+    expectPass(config, tests);
+  });
+});
+
+const ageOf = (cronjob: string) =>
+  `jupyterhub:backup_last_success:age_seconds{cronjob="${cronjob}", namespace="jupyterhub-backup"}`;
+const periodOf = (cronjob: string) =>
+  `jupyterhub:backup_schedule:period_seconds{cronjob="${cronjob}", namespace="jupyterhub-backup"}`;
 
 function labelsOf(user: string, gpuLabels: Record<string, string>): string {
   const labels = { namespace: "jupyterhub", pod: `jupyter-${user}`, user, ...A100, ...gpuLabels };

@@ -336,6 +336,7 @@ describe("the policy pack", () => {
     config.storage.provisionerImage = pin(config.storage.provisionerImage);
     config.prePull.pauseImage = pin(config.prePull.pauseImage);
     config.monitoring.bundled.image = pin(config.monitoring.bundled.image);
+    config.monitoring.kubeStateMetrics.image = pin(config.monitoring.kubeStateMetrics.image);
     if (config.database.type === "postgres") config.database.image = pin(config.database.image);
     for (const profile of config.profiles) profile.image = pin(profile.image);
     assert.deepEqual(await mandatoryViolations(config), []);
