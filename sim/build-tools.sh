@@ -2,6 +2,7 @@
 # Builds the simulated cluster's binaries from the Go module proxy, pinned by sim/tools/*/go.{mod,sum}:
 # kube-apiserver, kube-controller-manager, kube-scheduler, kubectl (k8s.io/kubernetes), etcd, kwok,
 # actionlint (checks the CI workflow), restic (the backup jobs' tool, the same version as their image),
+# kube-state-metrics (the monitoring's, run against the simulated cluster: test/sim/kube-state-metrics.test.ts),
 # and the Pulumi engine's pieces: the CLI (github.com/pulumi/pulumi/pkg/v3) and the kubernetes
 # provider plugin (github.com/pulumi/pulumi-kubernetes/provider/v4), see docs/engine.md.
 #
@@ -32,10 +33,10 @@ export GOTOOLCHAIN=local
 export GOFLAGS="-mod=readonly -buildvcs=false"
 export CGO_ENABLED=0
 
-DEFAULT_TARGETS=(etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwok pulumi pulumi-resource-kubernetes actionlint restic)
+DEFAULT_TARGETS=(etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwok pulumi pulumi-resource-kubernetes actionlint restic kube-state-metrics)
 # Rough cold build times on 2 cores, for the progress lines (the later k8s binaries reuse the apiserver's work).
 declare -A EXPECTED=([etcd]=2m [kube-apiserver]=11m [kube-controller-manager]=4m [kube-scheduler]=1m
-  [kubectl]=1m [kwok]=2m [kwokctl]=1m [etcdctl]=1m [pulumi]=10m [pulumi-resource-kubernetes]=8m [actionlint]=1m [restic]=3m)
+  [kubectl]=1m [kwok]=2m [kwokctl]=1m [etcdctl]=1m [pulumi]=10m [pulumi-resource-kubernetes]=8m [actionlint]=1m [restic]=3m [kube-state-metrics]=4m)
 
 FORCE=0 MODE=build TARGETS=()
 for a in "$@"; do
@@ -59,7 +60,8 @@ KWOK_VER=$(modver kwok sigs.k8s.io/kwok)
 PULUMI_VER=$(modver pulumi github.com/pulumi/pulumi/pkg/v3)
 ACTIONLINT_VER=$(modver actionlint github.com/rhysd/actionlint)
 RESTIC_VER=$(modver restic github.com/restic/restic)
-[[ -n $K8S_VER && -n $ETCD_VER && -n $KWOK_VER && -n $PULUMI_VER && -n $ACTIONLINT_VER && -n $RESTIC_VER ]] || { echo "cannot read versions from $HERE/tools/*/go.mod" >&2; exit 1; }
+KSM_VER=$(modver kube-state-metrics k8s.io/kube-state-metrics/v2)
+[[ -n $K8S_VER && -n $ETCD_VER && -n $KWOK_VER && -n $PULUMI_VER && -n $ACTIONLINT_VER && -n $RESTIC_VER && -n $KSM_VER ]] || { echo "cannot read versions from $HERE/tools/*/go.mod" >&2; exit 1; }
 # The proxy serves the kubernetes provider only as this pseudo-version, which is the commit of release
 # v4.25.0; the plugin reports (and is cached as) the release it is.
 KUBE_PROVIDER_MOD=github.com/pulumi/pulumi-kubernetes/provider/v4
@@ -80,6 +82,7 @@ spec() {
     pulumi-resource-kubernetes) echo "pulumi-kubernetes|$KUBE_PROVIDER_VER|." ;; # our main.go: upstream's, minus go generate
     actionlint) echo "actionlint|$ACTIONLINT_VER|github.com/rhysd/actionlint/cmd/actionlint" ;; # checks .github/workflows (test/ci)
     restic) echo "restic|$RESTIC_VER|github.com/restic/restic/cmd/restic" ;; # test/backup: the backup CronJobs' tool (restic/restic image)
+    kube-state-metrics) echo "kube-state-metrics|$KSM_VER|k8s.io/kube-state-metrics/v2" ;; # the monitoring's image version
     *) echo "unknown target $1 (known: ${DEFAULT_TARGETS[*]} kwokctl etcdctl)" >&2; return 1 ;;
   esac
 }
@@ -115,6 +118,7 @@ need_go() {
 ldflags() { # $1 target, $2 version
   local f="-s -w" t=$1 v=$2
   case $t in
+    kube-state-metrics) f+=" -X github.com/prometheus/common/version.Version=${v#v}" ;; # before kube-*
     kube-* | kubectl)
       # Same variables as upstream hack/lib/version.sh. buildDate = the tag's time from the proxy, so
       # builds are reproducible; the commit is not in the module zip, so gitCommit stays empty.
@@ -217,6 +221,6 @@ done
 if ((built > 0 || ${#failed[@]} > 0)); then
   say "done in $(fmt_t $((SECONDS - T0))): built $built, cached $cached, failed ${#failed[@]} ${failed[*]:-}; $BIN"
 else
-  say "all ${#TARGETS[@]} tools cached in $BIN (k8s $K8S_VER, etcd $ETCD_VER, kwok $KWOK_VER, pulumi $PULUMI_VER, kubernetes provider $KUBE_PROVIDER_VER, restic $RESTIC_VER)"
+  say "all ${#TARGETS[@]} tools cached in $BIN (k8s $K8S_VER, etcd $ETCD_VER, kwok $KWOK_VER, pulumi $PULUMI_VER, kubernetes provider $KUBE_PROVIDER_VER, restic $RESTIC_VER, kube-state-metrics $KSM_VER)"
 fi
 ((${#failed[@]} == 0))
