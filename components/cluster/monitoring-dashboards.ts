@@ -9,7 +9,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { monitoringNamespace } from "../../config/schema/monitoring";
 import type { PlatformConfig } from "../../config/schema/platform";
 import { objectMeta } from "../pod-defaults";
-import { JOBS, RULE_NAMES } from "./monitoring-rules";
+import { backupSlackSeconds, JOBS, RULE_NAMES } from "./monitoring-rules";
 
 export interface PanelTarget {
   readonly expr: string;
@@ -29,7 +29,7 @@ export interface Dashboard {
 }
 
 /** The dashboards, by their Grafana uid. */
-export function dashboards(config: Pick<PlatformConfig, "cluster">): Dashboard[] {
+export function dashboards(config: Pick<PlatformConfig, "cluster" | "backup">): Dashboard[] {
   const users = `namespace="${config.cluster.namespace}", pod=~"jupyter-.+"`;
   const slice = "{{Hostname}} GPU {{gpu}} {{GPU_I_PROFILE}} {{GPU_I_ID}}";
   return [
@@ -142,6 +142,33 @@ export function dashboards(config: Pick<PlatformConfig, "cluster">): Dashboard[]
           description: "1 per answering target of each job.",
           targets: [{ expr: `sum by (job) (up{job=~"${JOBS.join("|")}"})`, legendFormat: "{{job}}" }],
         },
+        ...(config.backup.enabled ? backupPanels(config) : []),
+      ],
+    },
+  ];
+}
+
+/** The backup CronJobs (backup.ts), from the backup rules (needs kube-state-metrics). */
+function backupPanels(config: Pick<PlatformConfig, "backup">): PanelSpec[] {
+  const slackHours = backupSlackSeconds(config) / 3600;
+  return [
+    {
+      title: "Backups: time since the last success",
+      type: "bargauge",
+      unit: "s",
+      description: `Each backup CronJob: time since its last successful run (since its creation while it has none). ${RULE_NAMES.backupTooOldAlert} fires above its schedule's period plus ${slackHours} h.`,
+      targets: [{ expr: RULE_NAMES.backupAge, legendFormat: "{{cronjob}}" }],
+    },
+    {
+      title: "Backups: failed runs not made good",
+      type: "stat",
+      unit: "none",
+      description: `Backup Jobs that failed with no later success of their CronJob (firing ${RULE_NAMES.backupFailedAlert}); the alert names each Job.`,
+      targets: [
+        {
+          expr: `count(ALERTS{alertname="${RULE_NAMES.backupFailedAlert}", alertstate="firing"}) or vector(0)`,
+          legendFormat: "failed runs",
+        },
       ],
     },
   ];
@@ -187,7 +214,7 @@ export function grafanaDashboard(dashboard: Dashboard) {
  * the monitoring namespace (`monitoringNamespaceRef`: the Namespace object's name when we create it).
  */
 export function dashboardConfigMaps(
-  config: Pick<PlatformConfig, "cluster" | "monitoring">,
+  config: Pick<PlatformConfig, "cluster" | "monitoring" | "backup">,
   monitoringNamespaceRef: pulumi.Input<string> = monitoringNamespace(config.monitoring),
 ) {
   const { dashboards: settings } = config.monitoring;
