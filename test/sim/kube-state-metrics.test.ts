@@ -18,6 +18,7 @@ import { type ProcessRecord, startProcess } from "../../sim/processes";
 import { writeServiceAccountKubeconfig } from "../../sim/service-account";
 import { BUILD_TOOLS } from "../../sim/tools";
 import { waitFor } from "../../sim/wait";
+import { waitDeploymentsAvailable } from "../../sim/workloads";
 import { ensureBuilt } from "../support/promtool";
 import { SETUP_TIMEOUT, type SimulatedStack, simulatedStack, tearDown } from "./support";
 
@@ -144,12 +145,26 @@ describe("kube-state-metrics on a simulated cluster, with only its rendered Role
     assert.ok(version.includes(`version ${release} `), `${image}: ${version}`);
   });
 
+  test("its pod is admitted where Pod Security restricted is enforced: the Deployment becomes Available (kwok runs the pod)", async () => {
+    const { client } = stack().cluster;
+    const namespace = rendered("Deployment", "kube-state-metrics").metadata.namespace ?? "";
+    const labels = (
+      await client.get<{ metadata: { labels: Record<string, string> } }>(`/api/v1/namespaces/${namespace}`)
+    ).metadata.labels;
+    assert.equal(labels["pod-security.kubernetes.io/enforce"], "restricted");
+    const [ready] = await waitDeploymentsAvailable(client, namespace, ["kube-state-metrics"], 60_000);
+    assert.equal(ready?.replicas, 1);
+  });
+
   test("it serves the three backup CronJobs with their next run, and the users' quota, and no list it makes is refused", async () => {
+    const quota = { namespace: "jupyterhub", resourcequota: "jupyterhub-quota" };
+    // Each resource's store fills on its own: wait for both.
     const page = await waitFor(
-      "kube_cronjob_created for the three backup CronJobs",
+      "kube_cronjob_created for the three backup CronJobs, and the quota",
       async () => {
         const current = await metricsPage();
-        return samples(current, "kube_cronjob_created", { namespace: BACKUP }).length === 3 && current;
+        const cronJobs = samples(current, "kube_cronjob_created", { namespace: BACKUP });
+        return cronJobs.length === 3 && samples(current, "kube_resourcequota", quota).length > 0 && current;
       },
       { timeoutMs: 60_000, intervalMs: 500, processes },
     );
@@ -158,10 +173,8 @@ describe("kube-state-metrics on a simulated cluster, with only its rendered Role
       assert.equal(next.length, 1, `${cronjob}: ${next}`);
       assert.ok(sampleValue(next[0]) > Date.now() / 1000, `${cronjob}'s next run is ahead: ${next[0]}`);
     }
-    assert.ok(
-      samples(page, "kube_resourcequota", { namespace: "jupyterhub", resourcequota: "jupyterhub-quota" })
-        .length > 0,
-    );
+    const gpus = samples(page, "kube_resourcequota", { ...quota, resource: "requests.nvidia.com/gpu" });
+    assert.deepEqual(gpus.map((line) => line.match(/type="(\w+)"/)?.[1]).sort(), ["hard", "used"]);
     const telemetry = await text(`http://127.0.0.1:${ports.telemetry}/metrics`);
     const errors = ["kube_state_metrics_list_total", "kube_state_metrics_watch_total"].flatMap((metric) =>
       samples(telemetry, metric, { result: "error" }).filter((line) => sampleValue(line) > 0),
