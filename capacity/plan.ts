@@ -12,9 +12,11 @@ import {
   quantityValue,
   whyProfileDoesNotFit,
 } from "../config/derived";
+import { expectedNodeLabels, profileAffinity } from "../config/placement";
 import type { PlatformConfig } from "../config/schema/platform";
 import type { Profile } from "../config/schema/profile";
 import { CPU, fitCount, MEMORY, nodeResources, type Resources, subtract, userRequests } from "./demand";
+import { type ClusterState, freePlaces, type PlaceRequest } from "./places";
 
 export const PVCS = "persistentvolumeclaims";
 
@@ -58,33 +60,37 @@ function remainingQuota(config: PlatformConfig, overhead: Overhead): Resources {
   return quota;
 }
 
+/** The cluster as the config describes it before any user starts: empty nodes, the quota less the platform's own use. */
+export function plannedState(config: PlatformConfig, overhead = NO_OVERHEAD): ClusterState {
+  return {
+    nodes: config.nodes.map((node) => ({
+      name: node.name,
+      labels: expectedNodeLabels(node),
+      allocatable: nodeResources(node),
+      requested: {},
+    })),
+    quotaFree: remainingQuota(config, overhead),
+  };
+}
+
+/** One user of the profile, as the free-places rule takes it (a new user: with a home claim). */
+export function placeRequest(profile: Profile): PlaceRequest {
+  return { requests: userRequests(profile), affinity: profileAffinity(profile), newClaim: true };
+}
+
 export function profileCapacity(
   config: PlatformConfig,
   profile: Profile,
   overhead = NO_OVERHEAD,
 ): ProfileCapacity {
-  const demand = profileDemand(profile);
-  const requests = userRequests(profile);
-  const perNode: Record<string, number> = {};
-  const limits = new Map<string, number>();
-  for (const node of config.nodes) {
-    if (whyProfileDoesNotFit(demand, nodeCapacity(node)) !== undefined) continue;
-    const fit = fitCount(nodeResources(node), requests);
-    perNode[node.name] = fit.count;
-    limits.set(fit.limit, (limits.get(fit.limit) ?? 0) + 1);
-  }
-  const byNodes = Object.values(perNode).reduce((sum, count) => sum + count, 0);
-  const quota = fitCount(remainingQuota(config, overhead), quotaRequests(profile));
-  const nodeLimit =
-    mostCommon([...limits.entries()].flatMap(([limit, count]) => Array<string>(count).fill(limit))) ??
-    "no node";
+  const places = freePlaces(plannedState(config, overhead), placeRequest(profile));
   return {
     slug: profile.slug,
-    users: Math.min(byNodes, quota.count),
-    limit: quota.count < byNodes ? `quota: ${quota.limit}` : nodeLimit,
-    perNode,
-    byNodes,
-    byQuota: quota.count,
+    users: places.places,
+    limit: places.limit,
+    perNode: places.perNode,
+    byNodes: places.byNodes,
+    byQuota: places.byQuota,
   };
 }
 

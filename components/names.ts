@@ -9,6 +9,7 @@ export const NAMES = {
   hub: "hub",
   hubServiceAccount: "hub",
   hubConfigMap: "hub",
+  hubCapacity: "hub-capacity",
   hubSecret: "hub",
   hubService: "hub",
   hubDatabase: "hub-db",

@@ -249,3 +249,32 @@ if settings.get("usage"):
             "services": ["budget-enforcer"],
         }
     )
+
+# --- capacity (settings' capacity): free places on each card, a full profile refused at once, the line ---
+if settings["capacity"]["enabled"]:
+    from capacity_handlers import capacity_handlers, server_lookup
+    from live_capacity import LiveCapacity
+
+    capacity = LiveCapacity(settings)
+    c.JupyterHub.extra_handlers = capacity_handlers(capacity, PROFILES, ADMIN_GROUPS)
+
+    # Sync hooks: the figures are in memory once the watch cache has loaded; until then (the first
+    # second after a hub start, or while the API cannot be read) there are no figures and no refusals.
+    def profile_list_with_places(spawner) -> list[dict]:
+        entries = profile_list(spawner)
+        if capacity.loaded():
+            lookup = server_lookup(spawner.user.settings["users"])
+            for entry in entries:
+                entry["capacity"] = capacity.card(entry["slug"], spawner.user.name, lookup)
+                entry["capacity_refresh"] = capacity.refresh
+        return entries
+
+    def check_profile_and_place(spawner) -> None:
+        check_profile(spawner)  # who may start what, the budget: refusals that do not depend on the cluster
+        if capacity.loaded():
+            allowed = [entry["slug"] for entry in profile_list(spawner)]
+            lookup = server_lookup(spawner.user.settings["users"])
+            capacity.check(spawner.user.name, spawner.user_options, spawner.pod_name, allowed, lookup)
+
+    c.KubeSpawner.profile_list = profile_list_with_places
+    c.KubeSpawner.pre_spawn_hook = check_profile_and_place

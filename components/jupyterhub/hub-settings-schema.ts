@@ -188,6 +188,16 @@ export const hubSettingsSchema = z.strictObject({
     users: z.boolean(),
     concurrency: z.number().int().positive(),
   }),
+  capacity: z
+    .strictObject({
+      enabled: z.boolean(),
+      refresh: z.number().int().positive().describe("Seconds between the spawn page's updates."),
+      queue: z.strictObject({
+        enabled: z.boolean(),
+        offer_window: z.number().int().positive().describe("Seconds to start once a place is offered."),
+      }),
+    })
+    .describe("Live free places per profile (hub/live_capacity.py)."),
   idle_gpu_notifier: z
     .strictObject({
       prometheus_url: z.string(),

@@ -174,6 +174,14 @@ function unchecked(config: PlatformConfig): HubSettings {
       users: config.culler.users,
       concurrency: 10,
     },
+    capacity: {
+      enabled: config.hub.capacity.enabled,
+      refresh: config.hub.capacity.refresh,
+      queue: {
+        enabled: config.hub.capacity.queue.enabled,
+        offer_window: config.hub.capacity.queue.offerWindow,
+      },
+    },
     ...idleGpuNotifierSettings(config),
     ...usageSettings(config),
   };

@@ -31,6 +31,16 @@ export const HUB_RBAC_RULES: PolicyRule[] = [
   { apiGroups: [""], resources: ["events"], verbs: ["get", "watch", "list"] },
 ];
 
+/** The spawn page's free places (hub.capacity): the namespace's quotas beside its pods and claims. */
+export const HUB_CAPACITY_RULES: PolicyRule[] = [
+  { apiGroups: [""], resources: ["resourcequotas"], verbs: ["get", "watch", "list"] },
+];
+
+/** ...and the nodes' labels and allocatable resources: read only, and nodes hold no secrets. */
+export const HUB_NODE_READER_RULES: PolicyRule[] = [
+  { apiGroups: [""], resources: ["nodes"], verbs: ["get", "watch", "list"] },
+];
+
 const HUB_UID = 1000; // the jovyan user of quay.io/jupyterhub/k8s-hub
 
 /** Role `hub` for the hub's service account (resource names as the hub has always had them). */
@@ -41,6 +51,32 @@ export function hubGrant(name: string, namespace: pulumi.Input<string>): RoleGra
     rules: HUB_RBAC_RULES,
     resourceNames: { role: `${name}-role`, binding: `${name}-rolebinding` },
   };
+}
+
+/**
+ * What the live capacity reads beyond KubeSpawner's rights: a Role for the quotas, a ClusterRole for
+ * the nodes. Not the pods of other namespaces: their specs may hold secrets (docs/profiles.md).
+ * `namespaceName` keeps the cluster-wide names apart from another hub's on the cluster.
+ */
+export function hubCapacityGrants(
+  name: string,
+  namespace: pulumi.Input<string>,
+  namespaceName: string,
+): RoleGrant[] {
+  return [
+    {
+      kind: "Role",
+      metadata: objectMeta(NAMES.hubCapacity, namespace, "hub"),
+      rules: HUB_CAPACITY_RULES,
+      resourceNames: { role: `${name}-capacity`, binding: `${name}-capacity` },
+    },
+    {
+      kind: "ClusterRole",
+      metadata: objectMeta(`${namespaceName}-hub-node-reader`, undefined, "hub"),
+      rules: HUB_NODE_READER_RULES,
+      resourceNames: { role: `${name}-node-reader`, binding: `${name}-node-reader` },
+    },
+  ];
 }
 
 /** ConfigMap `hub`: the settings document and every static file, one key each. */

@@ -9,10 +9,10 @@ import { NAMES } from "../names";
 import { objectMeta } from "../pod-defaults";
 import { serviceAccountWithRoles } from "../service-account";
 import { type HubSourceFile, mountedHubFiles } from "./hub-files";
-import { hubConfigMap, hubDeployment, hubGrant, hubService } from "./hub-spec";
+import { hubCapacityGrants, hubConfigMap, hubDeployment, hubGrant, hubService } from "./hub-spec";
 
 export interface HubArgs {
-  readonly config: Pick<PlatformConfig, "hub">;
+  readonly config: Pick<PlatformConfig, "hub" | "cluster">;
   readonly namespace: pulumi.Input<string>;
   /** The settings document (hubSettingsJson), rendered by the Platform from the whole config. */
   readonly settings: string;
@@ -40,7 +40,12 @@ export class Hub extends pulumi.ComponentResource {
     const account = serviceAccountWithRoles(
       name,
       objectMeta(NAMES.hubServiceAccount, namespace, "hub"),
-      [hubGrant(name, namespace)],
+      [
+        hubGrant(name, namespace),
+        ...(args.config.hub.capacity.enabled
+          ? hubCapacityGrants(name, namespace, args.config.cluster.namespace)
+          : []),
+      ],
       child,
     );
     const configMap = new k8s.core.v1.ConfigMap(

@@ -63,6 +63,33 @@ export const hubSchema = z
       })
       .prefault({})
       .describe("The admins' custom-image card (a profile with customImage)."),
+    capacity: z
+      .strictObject({
+        enabled: z
+          .boolean()
+          .default(true)
+          .describe(
+            "Show free places on each card and refuse a start of a full profile at once (the hub watches nodes, its namespace's pods, quota and claims).",
+          ),
+        refresh: seconds
+          .min(2)
+          .default(10)
+          .describe("How often the spawn page asks for new figures, in seconds."),
+        queue: z
+          .strictObject({
+            enabled: z
+              .boolean()
+              .default(false)
+              .describe("Let users wait in a first-come line for a full GPU profile."),
+            offerWindow: seconds
+              .min(30)
+              .default(300)
+              .describe("Seconds the first in line has to start once a place is theirs."),
+          })
+          .prefault({}),
+      })
+      .prefault({})
+      .describe('The spawn page\'s live capacity (docs/capacity.md, "Free places on the spawn page").'),
   })
   .prefault({});
 

@@ -3,7 +3,11 @@ import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { hubSettings } from "../../components/jupyterhub/hub-settings";
-import { HUB_RBAC_RULES } from "../../components/jupyterhub/hub-spec";
+import {
+  HUB_CAPACITY_RULES,
+  HUB_NODE_READER_RULES,
+  HUB_RBAC_RULES,
+} from "../../components/jupyterhub/hub-spec";
 import { SECRET_MARKER } from "../../render/collect";
 import { editableProdConfig, prodConfig } from "../helpers";
 import { type K8sObject, podSpec, type Rendered, render } from "./render-helpers";
@@ -262,7 +266,25 @@ describe("JupyterHub components", () => {
         .filter((subject: { namespace?: string }) => subject.namespace === "jupyterhub")
         .map((subject: { name: string }) => `${binding.kind}/${binding.metadata.name} -> ${subject.name}`),
     );
-    assert.deepEqual(bound, ["RoleBinding/hub -> hub"]);
+    assert.deepEqual(bound.sort(), [
+      "ClusterRoleBinding/jupyterhub-hub-node-reader -> hub",
+      "RoleBinding/hub -> hub",
+      "RoleBinding/hub-capacity -> hub",
+    ]);
+  });
+
+  test("the live capacity (hub.capacity) only reads: quotas in the namespace, nodes in the cluster", async () => {
+    const rules = [...HUB_CAPACITY_RULES, ...HUB_NODE_READER_RULES];
+    assert.deepEqual([...new Set(rules.flatMap((rule) => rule.verbs))].sort(), ["get", "list", "watch"]);
+    assert.deepEqual(prod.get("ClusterRole", "jupyterhub-hub-node-reader").rules, HUB_NODE_READER_RULES);
+    const off = editableProdConfig();
+    (off.hub.capacity as { enabled: boolean }).enabled = false;
+    const without = await render(off);
+    assert.equal(
+      without.all("ClusterRole").filter((role) => role.metadata.name.includes("hub-node")).length,
+      0,
+    );
+    assert.equal(without.all("Role").filter((role) => role.metadata.name === "hub-capacity").length, 0);
   });
 
   test("the ingress: the host with the wildcard certificate, long timeouts, large uploads", () => {
