@@ -8,11 +8,15 @@ GET    /hub/api/capacity              the signed-in user's cards: free places, w
 POST   /hub/api/capacity/queue/SLUG   join the line for a full GPU profile
 DELETE /hub/api/capacity/queue        leave the line
 GET    /hub/api/capacity/queues       admins: every line, with offers
+GET    /hub/capacity/spawn-page-capacity.js   the script that draws the figures (static/, versioned URL)
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+from pathlib import Path
 from typing import Any
 
 from jupyterhub.apihandlers.base import APIHandler
@@ -20,13 +24,32 @@ from live_capacity import LiveCapacity, ServerLookup, ServerTimes, iso
 from profile_access import user_access, visible_profiles
 from tornado import web
 
+# abspath, not resolve(): ConfigMap files are symlinks into ..data/ (and so is the script).
+STATIC_DIR = Path(os.path.abspath(__file__)).parent / "static"
+SCRIPT = "spawn-page-capacity.js"
+
+
+def script_url() -> str:
+    """The script's path below the hub's base URL, with its content's hash: cached for good by the browser."""
+    digest = hashlib.sha256((STATIC_DIR / SCRIPT).read_bytes()).hexdigest()[:12]
+    return f"capacity/{SCRIPT}?v={digest}"
+
+
+class ScriptHandler(web.StaticFileHandler):
+    """Public like the hub's own static files; the URL changes whenever the file does."""
+
+    def set_extra_headers(self, path: str) -> None:
+        self.set_header("Cache-Control", "public, max-age=31536000, immutable")
+
 
 def server_lookup(users) -> ServerLookup:
     """(username, servername) → the server's start, last activity and profile, from the hub's users
     (its UserDict: every user with a server is loaded)."""
-    by_name = {user.name: user for user in users.values()}
+    by_name: dict[str, Any] = {}
 
     def lookup(username: str, servername: str) -> ServerTimes | None:
+        if not by_name:  # built on first use: most page views need no server's times
+            by_name.update((user.name, user) for user in users.values())
         user = by_name.get(username)
         spawner = user.spawners.get(servername) if user else None
         if spawner is None or spawner.orm_spawner is None:
@@ -103,4 +126,5 @@ def capacity_handlers(capacity: LiveCapacity, profiles: list[dict[str, Any]], ad
         (r"/api/capacity", CapacityHandler, args),
         (r"/api/capacity/queues", QueuesHandler, args),
         (r"/api/capacity/queue/?([^/]*)", QueueHandler, args),
+        (rf"/capacity/({SCRIPT.replace('.', r'[.]')})", ScriptHandler, {"path": str(STATIC_DIR)}),
     ]

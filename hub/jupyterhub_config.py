@@ -107,8 +107,9 @@ def check_profile(spawner) -> None:
     spawner.user_options = options
 
 
-# KubeSpawner that retries a claim lost to a ResourceQuota update conflict (quota_safe_spawner.py).
-c.JupyterHub.spawner_class = "quota_safe_spawner.QuotaSafeKubeSpawner"
+# KubeSpawner that retries a create lost to a ResourceQuota update conflict and compiles the spawn
+# page's template once (platform_spawner.py).
+c.JupyterHub.spawner_class = "platform_spawner.PlatformSpawner"
 for key, value in settings["spawner"].items():
     setattr(c.KubeSpawner, key, value)
 c.KubeSpawner.profile_list = profile_list
@@ -252,10 +253,11 @@ if settings.get("usage"):
 
 # --- capacity (settings' capacity): free places on each card, a full profile refused at once, the line ---
 if settings["capacity"]["enabled"]:
-    from capacity_handlers import capacity_handlers, server_lookup
+    from capacity_handlers import capacity_handlers, script_url, server_lookup
     from live_capacity import LiveCapacity
 
     capacity = LiveCapacity(settings)
+    capacity_page = {"refresh": capacity.refresh, "script": script_url()}  # what the form's template needs
     c.JupyterHub.extra_handlers = capacity_handlers(capacity, PROFILES, ADMIN_GROUPS)
 
     # Sync hooks: the figures are in memory once the watch cache has loaded; until then (the first
@@ -266,7 +268,7 @@ if settings["capacity"]["enabled"]:
             lookup = server_lookup(spawner.user.settings["users"])
             for entry in entries:
                 entry["capacity"] = capacity.card(entry["slug"], spawner.user.name, lookup)
-                entry["capacity_refresh"] = capacity.refresh
+                entry["capacity_page"] = capacity_page
         return entries
 
     def check_profile_and_place(spawner) -> None:

@@ -45,6 +45,7 @@ from profile_access import SpawnRefused
 log = logging.getLogger("JupyterHub.capacity")
 
 RESERVATION_SECONDS = 120  # a start let through holds its place until its pod shows, at most this long
+FREES_SECONDS = 15  # when a place frees moves with the servers' activity: figured again this often
 RETRY_SECONDS = 30  # after the cluster could not be read, how long until the cache is started again
 
 
@@ -114,6 +115,8 @@ class LiveCapacity:
         self._tick_handle: asyncio.Task | None = None
         self._starting: asyncio.Task | None = None
         self._retry_at = 0.0
+        self._cards: dict[tuple, dict[str, Any]] = {}
+        self._owners: tuple[int, frozenset[str]] = (-1, frozenset())
 
     def __deepcopy__(self, memo):  # one instance: traitlets deep-copies config values
         return self
@@ -239,7 +242,9 @@ class LiveCapacity:
         return profile_request(override, new_claim)
 
     def has_claim(self, user: str) -> bool:
-        return user in set(self.cache.items("claims").values())
+        if self._owners[0] != self.cache.version:
+            self._owners = (self.cache.version, frozenset(self.cache.items("claims").values()))
+        return user in self._owners[1]
 
     # --- the queue ---
     def tick(self) -> None:
@@ -262,27 +267,44 @@ class LiveCapacity:
 
     # --- what a user sees ---
     def card(self, slug: str, user: str, servers: ServerLookup) -> dict[str, Any]:
-        request = self.request(slug, new_claim=not self.has_claim(user))
+        """One card's figures for `user`: the same for every user alike (claim or not) until the
+        cluster or the held places change, so a class loading the page costs one computation per
+        card; only the line is the user's own."""
+        new_claim = not self.has_claim(user)
+        self.state()  # prunes held places and sets the key the figures are kept under
+        key = (self._state[0] if self._state else None, slug, new_claim, int(self.clock() // FREES_SECONDS))
+        figures = self._cards.get(key)
+        if figures is None:
+            if len(self._cards) > 256:
+                self._cards.clear()
+            figures = self._cards[key] = self._figures(slug, new_claim, servers)
+        entry = self.queue.entry(user)
+        mine = entry is not None and entry.slug == slug
+        return {
+            **figures,
+            "queue": {
+                "open": self.queueable(slug),
+                "waiting": len(self.queue.waiting(slug)),
+                "position": self.queue.position(user) if mine else None,
+                "offer_until": iso(entry.offer_until) if mine and entry and entry.offer_until else None,
+            },
+        }
+
+    def _figures(self, slug: str, new_claim: bool, servers: ServerLookup) -> dict[str, Any]:
+        request = self.request(slug, new_claim=new_claim)
         now = free_places(self.state(), request)
         total = free_places(self.empty_state(), replace(request, new_claim=True))
-        entry = self.queue.entry(user)
-        card: dict[str, Any] = {
+        figures: dict[str, Any] = {
             "slug": slug,
             "free": now.places,
             "total": total.places,
             "full": now.places < 1,
             "limit": now.limit,
             "why_full": self.why_full(slug, request, now.limit) if now.places < 1 else None,
-            "queue": {
-                "open": self.queueable(slug),
-                "waiting": len(self.queue.waiting(slug)),
-                "position": self.queue.position(user) if entry and entry.slug == slug else None,
-                "offer_until": iso(entry.offer_until) if entry and entry.slug == slug and entry.offer_until else None,
-            },
         }
         if now.places < 1:
-            card.update(self.frees(request, servers))
-        return card
+            figures.update(self.frees(request, servers))
+        return figures
 
     def why_full(self, slug: str, request: PlaceRequest, limit: str) -> str:
         if limit == "no node":

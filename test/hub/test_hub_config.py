@@ -410,7 +410,7 @@ class TestHubTraits:
             load_hub_config(settings_file)
 
     def test_spawner_settings_are_set_as_given(self, hub_config: Config, settings: dict[str, Any]) -> None:
-        assert hub_config.JupyterHub.spawner_class == "quota_safe_spawner.QuotaSafeKubeSpawner"
+        assert hub_config.JupyterHub.spawner_class == "platform_spawner.PlatformSpawner"
         for key, value in settings["spawner"].items():
             assert hub_config.KubeSpawner[key] == value, key
         form_dir = Path(hub_config.KubeSpawner.additional_profile_form_template_paths[0])
