@@ -258,6 +258,13 @@ if settings["capacity"]["enabled"]:
 
     capacity = LiveCapacity(settings)
     capacity_page = {"refresh": capacity.refresh, "script": script_url()}  # what the form's template needs
+    if capacity.queue_enabled and settings.get("idle_gpu_notifier"):  # offers by email too (capacity_mail.py)
+        from capacity_mail import auth_state_email, offer_mailer
+        from idle_gpu_notifier import smtp_sender
+
+        mail = settings["idle_gpu_notifier"]
+        send = smtp_sender(mail["smtp_host"], mail["smtp_port"], mail["smtp_from"], mail["smtp_starttls"], None, None)
+        capacity.on_offer = offer_mailer(send, auth_state_email(), settings["public_url"], capacity.profiles)
     c.JupyterHub.extra_handlers = capacity_handlers(capacity, PROFILES, ADMIN_GROUPS)
 
     # Sync hooks: the figures are in memory once the watch cache has loaded; until then (the first
