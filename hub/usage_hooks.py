@@ -16,6 +16,7 @@ on sqlite). Accounting never fails a start or stop it records: errors are logged
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
@@ -135,6 +136,7 @@ class UsageHooks:
 
     def check(self, spawner, slug: str, options: Mapping[str, Any]) -> str | None:
         """Refuse (SpawnRefused) a start the month's budget does not cover; a warning when little is left."""
+        began = time.perf_counter()
         user = spawner.user
         groups = [group.name for group in user.groups]
         budget = budget_for(user.name, groups, self.usage)
@@ -158,6 +160,8 @@ class UsageHooks:
             raise
         if warning:
             spawner.log.warning("usage: %s: %s", user.name, warning)
+        # What the check adds to a spawn (the month's read and the audit line): npm run class --usage reads it.
+        spawner.log.info("usage: budget check for %s on %s: %.2f ms", user.name, slug, (time.perf_counter() - began) * 1000)
         return warning
 
     def annotate(self, user, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:

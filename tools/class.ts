@@ -1,8 +1,10 @@
 /**
- * npm run class -- --students N [--profile SLUG] [--stack NAME] [--no-restart] [--json]
+ * npm run class -- --students N [--profile SLUG] [--stack NAME] [--no-restart] [--usage] [--json]
  * A class starting at once on the simulated cluster: N students sign in through the identity
  * provider and start servers concurrently through the hub's API; the hub is restarted mid-storm.
  * Prints the report (JSON with --json; progress goes to stderr) and writes .work/class/report.json.
+ * --usage: usage accounting on (a budget for the class's group no class exhausts); the report adds
+ * the writes to the schema `usage` per minute and the time of the budget check before each spawn.
  * Exits 1 when a student's spawn failed (refusals the capacity planner predicts are not failures).
  */
 import { fail, parseCommandLine, runCommand } from "../cli/command";
@@ -11,7 +13,7 @@ import { CLASS_REPORT, runClass } from "../sim/class/run";
 import { simConfig } from "../sim/stack";
 
 const USAGE =
-  "usage: npm run class -- --students N [--profile SLUG] [--stack NAME] [--name NAME] [--no-restart] [--json]";
+  "usage: npm run class -- --students N [--profile SLUG] [--stack NAME] [--name NAME] [--no-restart] [--usage] [--json]";
 
 runCommand(async () => {
   const { values } = parseCommandLine(USAGE, {
@@ -20,6 +22,7 @@ runCommand(async () => {
     stack: { type: "string", default: "prod" },
     name: { type: "string", default: "class" },
     "no-restart": { type: "boolean", default: false },
+    usage: { type: "boolean", default: false },
     json: { type: "boolean", default: false },
   });
   if (values.help) return void console.log(USAGE);
@@ -41,6 +44,7 @@ runCommand(async () => {
     students,
     ...(values.profile ? { profile: values.profile as string } : {}),
     restart: !(values["no-restart"] as boolean),
+    usage: values.usage as boolean,
     log,
   }).catch((error: Error) => fail(error.message));
   console.log(json ? JSON.stringify(report, null, 2) : classReportText(report));

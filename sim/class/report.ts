@@ -7,6 +7,7 @@ import type { HubRestartReport } from "./hub-restart";
 import type { ProcessUsage } from "./process-usage";
 import { countBy, percentile } from "./statistics";
 import type { StudentResult } from "./student";
+import type { ClassUsageFigures } from "./usage-figures";
 
 export interface ClassReport {
   readonly students: number;
@@ -39,6 +40,8 @@ export interface ClassReport {
   readonly seconds: Readonly<Record<string, number>>;
   readonly machine: { readonly cores: number; readonly loadAverage: readonly number[] };
   readonly failures: readonly { readonly user: string; readonly cause: string; readonly detail: string }[];
+  /** With `--usage`: what accounting cost (sim/class/usage-figures.ts). */
+  readonly usage?: ClassUsageFigures;
 }
 
 const spread = (values: number[]) => ({
@@ -54,6 +57,7 @@ export function classReport(
   hub: ProcessUsage,
   hubRestart: HubRestartReport | undefined,
   seconds: Record<string, number>,
+  usage?: ClassUsageFigures,
 ): ClassReport {
   const started = results.flatMap((r) => (r.outcome.kind === "started" ? [r.outcome] : []));
   const refused = results.flatMap((r) => (r.outcome.kind === "refused" ? [r.outcome] : []));
@@ -86,6 +90,7 @@ export function classReport(
       loadAverage: os.loadavg().map((load) => Math.round(load * 100) / 100),
     },
     failures,
+    ...(usage ? { usage } : {}),
   };
 }
 
@@ -109,6 +114,16 @@ export function classReportText(report: ClassReport): string {
     lines.push(`  failed (${cause}): ${count}`);
   for (const [reason, count] of Object.entries(report.refusalsByReason))
     lines.push(`  refused: ${count} × ${reason}`);
+  const usage = report.usage;
+  if (usage) {
+    const ms = (value: number | null) => (value === null ? "-" : `${value.toFixed(2)} ms`);
+    const check = usage.budgetCheckMs;
+    lines.push(
+      `  usage: ${usage.runs} runs recorded (${usage.closed} closed); usage.sessions ${usage.inserted} inserts, ${usage.updated} updates, ${usage.reads} reads`,
+      `  usage writes per minute: peak ${usage.writesPerMinute.peak}, mean ${usage.writesPerMinute.mean} over ${usage.writesPerMinute.minutes} min`,
+      `  budget check before a spawn (${check.count}): p50 ${ms(check.p50)}, p95 ${ms(check.p95)}, max ${ms(check.max)}`,
+    );
+  }
   lines.push(
     `  times: ${Object.entries(report.seconds)
       .map(([step, value]) => `${step} ${value.toFixed(1)} s`)

@@ -18,6 +18,7 @@ import { classAccounts, startClassPlatform } from "./platform";
 import { type ClassReport, classReport } from "./report";
 import { classStackFile } from "./stack-file";
 import { classStorm } from "./storm";
+import { type ClassUsageFigures, classUsageFigures } from "./usage-figures";
 
 export const CLASS_REPORT = path.join(PROJECT_ROOT, ".work", "class", "report.json");
 
@@ -29,6 +30,8 @@ export interface ClassOptions {
   /** Default: the stack's default profile. */
   readonly profile?: string;
   readonly restart: boolean;
+  /** Usage accounting on, with a budget for the class's group; the report gets its cost (usage-figures.ts). */
+  readonly usage?: boolean;
   readonly log: (line: string) => void;
   readonly notebooks?: (cluster: SimCluster) => Promise<{ stop(): Promise<void> }>;
 }
@@ -61,6 +64,7 @@ export async function runClass(options: ClassOptions): Promise<ClassReport> {
     options.stack,
     path.join(path.dirname(CLASS_REPORT), "stack"),
     Math.max(config.singleuser.httpTimeout, config.singleuser.startTimeout),
+    options.usage ? group : undefined,
   );
   log(
     `servers get ${stackFile.httpTimeout} s to answer (singleuser.httpTimeout, ${config.singleuser.httpTimeout} s in the stack): here they all share this machine's ${os.cpus().length} cores`,
@@ -85,6 +89,11 @@ export async function runClass(options: ClassOptions): Promise<ClassReport> {
       ...(options.restart && expected > 1 ? { restartAt: Math.ceil(expected / 2) } : {}),
       log,
     });
+    let usage: ClassUsageFigures | undefined;
+    if (options.usage) {
+      usage = await classUsageFigures(platform.live.database.url, platform.live.hub.log);
+      log(`usage: ${JSON.stringify(usage)}`);
+    }
     const report = classReport(
       profile.slug,
       { users: predicted.users, limit: predicted.limit },
@@ -92,6 +101,7 @@ export async function runClass(options: ClassOptions): Promise<ClassReport> {
       storm.hub,
       storm.hubRestart,
       { ...platform.seconds, storm: storm.seconds, total: (Date.now() - total) / 1000 },
+      usage,
     );
     mkdirSync(path.dirname(CLASS_REPORT), { recursive: true });
     writeFileSync(CLASS_REPORT, `${JSON.stringify(report, null, 2)}\n`);
