@@ -121,6 +121,14 @@ export const ACCESS_LABELS = {
   toSingleuser: "hub.jupyter.org/network-access-singleuser",
 } as const;
 
+/**
+ * The notebook profile a user pod was started with (its slug), set by the profile's
+ * `kubespawner_override.extra_labels`; kube-state-metrics carries it in `kube_pod_labels` as
+ * `label_gpu_jupyterhub_profile` (PROFILE_LABEL_METRIC), which the GPU-per-profile rule joins on.
+ */
+export const PROFILE_LABEL = "gpu-jupyterhub/profile";
+export const PROFILE_LABEL_METRIC = "label_gpu_jupyterhub_profile";
+
 /** The priority classes, platform pods above user pods. */
 export const PRIORITY_CLASSES = {
   platform: "jupyterhub-platform-critical",

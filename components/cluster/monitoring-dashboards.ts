@@ -8,6 +8,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { monitoringNamespace } from "../../config/schema/monitoring";
 import type { PlatformConfig } from "../../config/schema/platform";
+import { PROFILE_LABEL_METRIC } from "../names";
 import { objectMeta } from "../pod-defaults";
 import { backupSlackSeconds, JOBS, RULE_NAMES } from "./monitoring-rules";
 
@@ -53,6 +54,14 @@ export function dashboards(config: Pick<PlatformConfig, "cluster" | "backup">): 
           targets: [{ expr: RULE_NAMES.userGpuUtilization, legendFormat: `{{user}} (${slice})` }],
         },
         {
+          title: "GPU utilisation per notebook profile",
+          type: "timeseries",
+          unit: "percent",
+          description:
+            "The average over the GPUs and slices of each profile's pods (the pods' profile label, through kube-state-metrics).",
+          targets: [{ expr: RULE_NAMES.profileGpuUtilization, legendFormat: "{{profile}}" }],
+        },
+        {
           title: "Idle GPUs now",
           type: "stat",
           unit: "none",
@@ -91,6 +100,19 @@ export function dashboards(config: Pick<PlatformConfig, "cluster" | "backup">): 
           targets: [
             { expr: "jupyterhub_running_servers", legendFormat: "running servers" },
             { expr: "jupyterhub_active_users", legendFormat: "active users ({{period}})" },
+          ],
+        },
+        {
+          title: "User pods per notebook profile",
+          type: "timeseries",
+          unit: "none",
+          description:
+            "User pods by the profile they were started with (their profile label, through kube-state-metrics).",
+          targets: [
+            {
+              expr: `count by (profile) (label_replace(max by (namespace, pod, ${PROFILE_LABEL_METRIC}) (kube_pod_labels{${users}, ${PROFILE_LABEL_METRIC}!=""}), "profile", "$1", "${PROFILE_LABEL_METRIC}", "(.+)"))`,
+              legendFormat: "{{profile}}",
+            },
           ],
         },
         {

@@ -2,14 +2,14 @@
  * kube-state-metrics (monitoring.kubeStateMetrics): the kube_* series the backup and quota rules and
  * the GPU-requests panel read, from the upstream image, in the monitoring namespace. It watches only
  * what they use: cronjobs and jobs (the backup CronJobs' last success, next run and failed runs),
- * resourcequotas (jupyterhub-quota) and pods (the user pods' GPU requests), in the hub's and the
- * backup's namespaces only. So its account gets a Role in each of those namespaces (list and watch of
- * those four resources) rather than a ClusterRole: it cannot read a Secret, a node or another
- * namespace's anything. Pure; monitoring.ts makes them resources.
+ * resourcequotas (jupyterhub-quota) and pods (the user pods' GPU requests, and their profile label in
+ * kube_pod_labels), in the hub's and the backup's namespaces only. So its account gets a Role in each
+ * of those namespaces (list and watch of those four resources) rather than a ClusterRole: it cannot
+ * read a Secret, a node or another namespace's anything. Pure; monitoring.ts makes them resources.
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../../config/schema/platform";
-import { PRIORITY_CLASSES } from "../names";
+import { PRIORITY_CLASSES, PROFILE_LABEL } from "../names";
 import { NOBODY_UID, objectMeta, restrictedContainer, restrictedPod } from "../pod-defaults";
 import type { Grant } from "../rbac";
 import { KUBE_STATE_METRICS, prometheusPeer } from "./monitoring-targets";
@@ -90,6 +90,8 @@ export function kubeStateMetricsDeployment(
                 `--port=${KUBE_STATE_METRICS.port}`,
                 `--telemetry-port=${KUBE_STATE_METRICS.telemetryPort}`,
                 `--resources=${resources.join(",")}`,
+                // kube_pod_labels carries only allowed labels: the user pods' profile, for GPU use per profile.
+                `--metric-labels-allowlist=pods=[${PROFILE_LABEL}]`,
                 `--namespaces=${namespaces.join(",")}`,
               ],
               ports: [{ name: KUBE_STATE_METRICS.portName, containerPort: KUBE_STATE_METRICS.port }],

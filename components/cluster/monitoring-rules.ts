@@ -18,7 +18,7 @@
  *   name), so two kube-state-metrics scraped by one Prometheus change nothing.
  */
 import type { PlatformConfig } from "../../config/schema/platform";
-import { NAMES } from "../names";
+import { NAMES, PROFILE_LABEL_METRIC } from "../names";
 import { BACKUP_STARTING_DEADLINE_SECONDS } from "./backup-spec";
 
 export interface PrometheusRule {
@@ -38,6 +38,8 @@ export interface RuleGroup {
 export const RULE_NAMES = {
   gpuUtilization: "jupyterhub:gpu_utilization:percent",
   userGpuUtilization: "jupyterhub:user_gpu_utilization:percent",
+  userGpuUtilizationByProfile: "jupyterhub:user_gpu_utilization_by_profile:percent",
+  profileGpuUtilization: "jupyterhub:profile_gpu_utilization:avg_percent",
   spawnDurationP50: "jupyterhub:spawn_duration_seconds:p50_30m",
   spawnDurationP90: "jupyterhub:spawn_duration_seconds:p90_30m",
   spawnFailures: "jupyterhub:spawn_failures:increase15m",
@@ -99,6 +101,17 @@ export function monitoringRuleGroups(config: RulesConfig): RuleGroup[] {
         {
           record: RULE_NAMES.userGpuUtilization,
           expr: `label_replace(max by (namespace, pod, ${GPU_LABELS}) (${RULE_NAMES.gpuUtilization}{${users}}), "user", "$1", "pod", "jupyter-(.+)")`,
+        },
+        // The notebook profile from the pod's label (kube_pod_labels, kube-state-metrics with the label
+        // allowed): max per pod, so two kube-state-metrics change nothing. A pod without the label (one
+        // started before the label existed) or without kube-state-metrics' series is left out here only.
+        {
+          record: RULE_NAMES.userGpuUtilizationByProfile,
+          expr: `${RULE_NAMES.userGpuUtilization} * on (namespace, pod) group_left (profile) max by (namespace, pod, profile) (label_replace(kube_pod_labels{${users}, ${PROFILE_LABEL_METRIC}!=""}, "profile", "$1", "${PROFILE_LABEL_METRIC}", "(.+)"))`,
+        },
+        {
+          record: RULE_NAMES.profileGpuUtilization,
+          expr: `avg by (profile) (${RULE_NAMES.userGpuUtilizationByProfile})`,
         },
         {
           alert: RULE_NAMES.idleGpuAlert,

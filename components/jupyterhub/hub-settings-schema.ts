@@ -51,8 +51,14 @@ const resourceTraits = {
 
 const optionalGpuTraits = gpuOverrideSchema.partial().shape;
 
-/** A profile's `kubespawner_override`: its image and resources, and its GPUs if it has any. */
-export const kubespawnerOverrideSchema = z.strictObject({ ...resourceTraits, ...optionalGpuTraits });
+/** A profile's `kubespawner_override`: its image and resources, its label, and its GPUs if it has any. */
+export const kubespawnerOverrideSchema = z.strictObject({
+  ...resourceTraits,
+  extra_labels: z
+    .record(z.string(), z.string())
+    .describe("Merged by KubeSpawner into the spawner's extra_labels: the profile's label."),
+  ...optionalGpuTraits,
+});
 
 export const profileSettingsSchema = z.strictObject({
   slug: z.string(),

@@ -10,6 +10,7 @@ import { formatBytes, formatCores } from "../../config/quantity";
 import { IMAGE_REFERENCE_PATTERN } from "../../config/schema/common";
 import type { PlatformConfig } from "../../config/schema/platform";
 import type { Profile } from "../../config/schema/profile";
+import { PROFILE_LABEL } from "../names";
 import type { GpuOverride, KubespawnerOverride, ProfileSettings } from "./hub-settings-schema";
 
 function gpuOverride(
@@ -54,6 +55,9 @@ export function profileSettings(
     cpu_limit: demand.cpuLimit,
     mem_guarantee: Math.round(demand.memoryGuaranteeBytes),
     mem_limit: Math.round(demand.memoryLimitBytes),
+    // KubeSpawner 7.0 merges a dict override into the trait (_apply_overrides: recursive_update), so
+    // the pods keep the spawner's extra_labels (the hub-access label) and gain this one.
+    extra_labels: { [PROFILE_LABEL]: profile.slug },
     ...(resource ? gpuOverride(config, resource, gpuAmount, profileAffinity(profile)) : {}),
   };
   return {

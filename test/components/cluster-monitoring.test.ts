@@ -174,6 +174,7 @@ describe("kube-state-metrics: ours with bundled, the cluster's with prometheusOp
       "--port=8080",
       "--telemetry-port=8081",
       "--resources=cronjobs,jobs,pods,resourcequotas",
+      "--metric-labels-allowlist=pods=[gpu-jupyterhub/profile]",
       "--namespaces=jupyterhub,jupyterhub-backup",
     ]);
     assert.deepEqual(container.ports, [{ name: "http-metrics", containerPort: 8080 }]);

@@ -44,7 +44,7 @@ describe("promtool accepts what we render", () => {
     const file = path.join(folderWith({ "prometheus.yml": rendered }), "prometheus.yml");
     const result = promtool(folder, "check", "config", file);
     assert.ok(result.ok, result.output);
-    assert.match(result.output, /SUCCESS: 17 rules found/);
+    assert.match(result.output, /SUCCESS: 19 rules found/);
   });
 
   test("check rules: every group of the default and of a changed threshold and duration", () => {
@@ -112,6 +112,83 @@ describe("promtool test rules: what fires, and when", () => {
                   { gpu: "0", UUID: "GPU-mig", GPU_I_PROFILE: "1g.5gb", GPU_I_ID: "7" },
                   "6.25",
                 ),
+              ],
+            },
+          ],
+        },
+      ],
+    };
+    expectPass(config, tests);
+  });
+
+  test("GPU utilisation per profile: each user pod's GPU with its profile label from kube_pod_labels, and the average per profile; a pod without the label is left out, a second kube-state-metrics changes nothing", () => {
+    const ksm = (instance: string, pod: string, profile?: string) =>
+      series(
+        "kube_pod_labels",
+        {
+          job: "kube-state-metrics",
+          instance,
+          namespace: "jupyterhub",
+          pod,
+          uid: `uid-${pod}`,
+          ...(profile ? { label_gpu_jupyterhub_profile: profile } : {}),
+        },
+        "1x20",
+      );
+    const withProfile = (user: string, gpuLabels: Record<string, string>, profile: string) =>
+      labelsOf(user, gpuLabels)
+        .replace(
+          "jupyterhub:user_gpu_utilization:percent",
+          "jupyterhub:user_gpu_utilization_by_profile:percent",
+        )
+        .replace(/}$/, `, profile="${profile}"}`);
+    const tests = {
+      rule_files: [RULES_FILE],
+      evaluation_interval: "1m",
+      tests: [
+        {
+          interval: "1m",
+          input_series: [
+            gpu("jupyter-alice", "0", "3x20"),
+            gpu("jupyter-bob", "1", "95x20"),
+            slice("jupyter-carol", "7", "0.0625x20"),
+            gpu("jupyter-dave", "2", "50x20"),
+            ksm("10.42.3.40:8080", "jupyter-alice", "a100-full"),
+            ksm("10.42.3.41:8080", "jupyter-alice", "a100-full"),
+            ksm("10.42.3.40:8080", "jupyter-bob", "a100-full"),
+            ksm("10.42.3.40:8080", "jupyter-carol", "mig-1g-5gb"),
+            ksm("10.42.3.40:8080", "jupyter-dave"),
+            ksm("10.42.3.40:8080", "jupyter-erin", "cpu-small"),
+          ],
+          promql_expr_test: [
+            {
+              expr: "jupyterhub:user_gpu_utilization_by_profile:percent",
+              eval_time: "5m",
+              exp_samples: [
+                {
+                  labels: withProfile("alice", { gpu: "0", UUID: "GPU-jupyter-alice" }, "a100-full"),
+                  value: 3,
+                },
+                { labels: withProfile("bob", { gpu: "1", UUID: "GPU-jupyter-bob" }, "a100-full"), value: 95 },
+                {
+                  labels: withProfile(
+                    "carol",
+                    { gpu: "0", UUID: "GPU-mig", GPU_I_PROFILE: "1g.5gb", GPU_I_ID: "7" },
+                    "mig-1g-5gb",
+                  ),
+                  value: 6.25,
+                },
+              ],
+            },
+            {
+              expr: "jupyterhub:profile_gpu_utilization:avg_percent",
+              eval_time: "5m",
+              exp_samples: [
+                { labels: 'jupyterhub:profile_gpu_utilization:avg_percent{profile="a100-full"}', value: 49 },
+                {
+                  labels: 'jupyterhub:profile_gpu_utilization:avg_percent{profile="mig-1g-5gb"}',
+                  value: 6.25,
+                },
               ],
             },
           ],

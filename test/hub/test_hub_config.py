@@ -183,6 +183,16 @@ class TestProfileOverrides:
         assert pod.metadata.name == "jupyter-hpc"
         assert pod.spec.volumes[0].persistent_volume_claim == {"claimName": "claim-hpc"}
 
+    def test_the_pod_carries_its_profile_as_a_label_beside_the_spawners_own_labels(self, hub_config: Config) -> None:
+        # KubeSpawner merges a dict override into the trait: the hub-access label stays.
+        pod = asyncio.run(started_with(hub_config, "hpc", {"profile": "mig-1g-5gb"}).get_pod_manifest())
+        assert pod.metadata.labels["gpu-jupyterhub/profile"] == "mig-1g-5gb"
+        assert pod.metadata.labels["hub.jupyter.org/network-access-hub"] == "true"
+        # each spawner gets its own copy of the configured labels: another user's profile does not leak
+        other = asyncio.run(started_with(hub_config, "admin", {"profile": "gpu-pytorch-single"}).get_pod_manifest())
+        assert other.metadata.labels["gpu-jupyterhub/profile"] == "gpu-pytorch-single"
+        assert pod.metadata.labels["gpu-jupyterhub/profile"] == "mig-1g-5gb"
+
     def test_an_admin_custom_image_with_two_gpus(self, hub_config: Config) -> None:
         made = started_with(
             hub_config,
