@@ -14,6 +14,7 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { fail, parseCommandLine, runCommand } from "../cli/command";
 import { NAMES } from "../components/names";
+import { defaultProfile } from "../config/derived";
 import type { PlatformConfig } from "../config/schema/platform";
 import { classAccounts } from "../sim/class/platform";
 import { UsageSampler } from "../sim/class/process-usage";
@@ -102,20 +103,19 @@ async function run(
   try {
     await deployStack(cluster, config);
     const namespace = config.cluster.namespace;
-    const defaultProfile = config.profiles.find((profile) => profile.default);
-    if (!defaultProfile) throw new Error("the stack has no default profile");
-    const group = defaultProfile.groups[0] ?? config.auth.groups.allowed[0];
-    if (!group) throw new Error(`no group may use ${defaultProfile.slug}`);
+    const cpu = defaultProfile(config);
+    const group = cpu.groups[0] ?? config.auth.groups.allowed[0];
+    if (!group) throw new Error(`no group may use ${cpu.slug}`);
     const spawner = new Spawner(cluster.client, namespace, NAMES.quota);
     let servers = 0;
     try {
       const settings = await hubSettingsFrom(cluster.client, namespace);
-      const filled = await fillProfile(spawner, settings, defaultProfile.slug, {
+      const filled = await fillProfile(spawner, settings, cpu.slug, {
         limit: options.servers,
         batch: Math.min(16, Math.max(1, options.servers)),
       });
       servers = filled.started;
-      log(`${servers} ${defaultProfile.slug} user pods running in the cluster`);
+      log(`${servers} ${cpu.slug} user pods running in the cluster`);
     } finally {
       spawner.stop();
     }

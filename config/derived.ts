@@ -91,6 +91,13 @@ export function migSliceQuota(config: Pick<PlatformConfig, "nodes" | "quota">): 
   return Object.fromEntries(slices.map((slice) => [slice, configured[slice] ?? offered[slice] ?? 0]));
 }
 
+/** The profile marked default: the one a start without a profile gets, and the spawner's base. */
+export function defaultProfile(config: Pick<PlatformConfig, "profiles">): Profile {
+  const found = config.profiles.find((profile) => profile.default);
+  if (!found) throw new Error("a validated config has exactly one default profile");
+  return found;
+}
+
 export function profileDemand(profile: Profile): ProfileDemand {
   return {
     cpuGuarantee: quantityValue(profile.cpu.guarantee),

@@ -2,7 +2,7 @@
  * The namespace's ResourceQuota and LimitRange figures, from the config alone. Extended resources
  * (GPUs, MIG slices) can only be capped on requests, which is also what the scheduler counts.
  */
-import { FULL_GPU_RESOURCE, migResourceName, migSliceQuota } from "../../config/derived";
+import { defaultProfile, FULL_GPU_RESOURCE, migResourceName, migSliceQuota } from "../../config/derived";
 import type { PlatformConfig } from "../../config/schema/platform";
 
 /** `spec.hard` of the ResourceQuota. */
@@ -28,8 +28,7 @@ export function quotaHard(config: Pick<PlatformConfig, "quota" | "nodes">): Reco
  * requests refuses pods without requests, so without these a stray pod would not start at all.
  */
 export function containerDefaults(config: Pick<PlatformConfig, "profiles">) {
-  const profile = config.profiles.find((candidate) => candidate.default);
-  if (!profile) throw new Error("a validated config has exactly one default profile");
+  const profile = defaultProfile(config);
   return {
     type: "Container",
     defaultRequest: { cpu: profile.cpu.guarantee, memory: profile.memory.guarantee },

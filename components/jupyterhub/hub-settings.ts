@@ -5,6 +5,7 @@
  * the hub as environment variables from the Kubernetes Secret `hub`, see secret-keys.ts). Its
  * shape is hub-settings-schema.ts, which both sides check.
  */
+import { defaultProfile } from "../../config/derived";
 import type { PlatformConfig } from "../../config/schema/platform";
 import { ACCESS_LABELS, DATABASE, HUB_URL, NAMES, PORTS, PRIORITY_CLASSES } from "../names";
 import { mountedVolume } from "../volumes";
@@ -21,12 +22,6 @@ const SUBJECT_CLAIM = "sub";
 /** Where OAuthenticator keeps the userinfo in a user's auth state (its `user_auth_state_key`). */
 const USER_AUTH_STATE_KEY = "oauth_user";
 export const SETTINGS_FILE = "settings.json";
-
-function defaultProfile(config: PlatformConfig) {
-  const found = config.profiles.find((profile) => profile.default);
-  if (!found) throw new Error("a validated config has exactly one default profile");
-  return found;
-}
 
 /** The spawner defaults every profile starts from: the default (CPU) profile, so nothing falls back to a GPU. */
 function spawnerSettings(config: PlatformConfig): SpawnerSettings {
