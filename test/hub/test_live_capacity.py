@@ -188,8 +188,8 @@ def test_a_server_whose_end_would_not_make_a_place_does_not_count(cluster: FakeC
     assert card["frees_by"] is None and card["frees_if_idle"] is None
 
 
-def test_the_line_offers_a_freed_place_to_the_first_in_line(cluster: FakeCache) -> None:
-    clock = Clock()
+def line_of_two_then_a_place_frees(cluster: FakeCache, clock: Clock) -> LiveCapacity:
+    """Every GPU in use, anna then ben in line for it, then one GPU server stops."""
     capacity = capacity_for(cluster, clock, queue=True)
     fill_gpus(cluster, 4)
     capacity.queue.join("anna", "gpu")
@@ -197,6 +197,11 @@ def test_the_line_offers_a_freed_place_to_the_first_in_line(cluster: FakeCache) 
     assert capacity.card("gpu", "ben", no_servers)["queue"]["position"] == 2
     cluster.remove_pod("jupyter-u0")
     capacity.tick()
+    return capacity
+
+
+def test_the_line_offers_a_freed_place_to_the_first_in_line(cluster: FakeCache) -> None:
+    capacity = line_of_two_then_a_place_frees(cluster, Clock())
     assert capacity.card("gpu", "anna", no_servers)["queue"]["offer_until"] == "2026-11-30T12:05:00Z"
     with pytest.raises(SpawnRefused, match="You are number 2 in line"):
         capacity.check("ben", {"profile": "gpu"}, "jupyter-ben", ALL, no_servers)
@@ -208,12 +213,7 @@ def test_the_line_offers_a_freed_place_to_the_first_in_line(cluster: FakeCache) 
 
 def test_an_offer_not_taken_in_time_goes_to_the_next_in_line(cluster: FakeCache) -> None:
     clock = Clock()
-    capacity = capacity_for(cluster, clock, queue=True)
-    fill_gpus(cluster, 4)
-    capacity.queue.join("anna", "gpu")
-    capacity.queue.join("ben", "gpu")
-    cluster.remove_pod("jupyter-u0")
-    capacity.tick()
+    capacity = line_of_two_then_a_place_frees(cluster, clock)
     clock.now += 301
     capacity.tick()
     assert capacity.queue.position("anna") is None
