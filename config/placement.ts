@@ -174,8 +174,10 @@ export function nodeSelectorMatches(
           return value === undefined || !(expression.values ?? []).includes(value);
         case "Exists":
           return value !== undefined;
+        case "DoesNotExist":
+          return value === undefined;
         default:
-          return value === undefined; // DoesNotExist
+          return false; // Gt, Lt: never written by us; a pod spec read back may carry them
       }
     }),
   );

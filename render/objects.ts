@@ -1,4 +1,5 @@
 /** Kubernetes objects as the render produces them (plain JSON), and small readers for them. */
+import { type NodeSelectorTerm, nodeSelectorMatches } from "../config/placement";
 import { parseQuantity } from "../config/quantity";
 
 export interface KubeObject {
@@ -66,23 +67,10 @@ export function podRequests(spec: PodSpecLike): Record<string, number> {
 export function podMatchesNode(spec: PodSpecLike, labels: Record<string, string>): boolean {
   for (const [key, value] of Object.entries(spec.nodeSelector ?? {})) if (labels[key] !== value) return false;
   const terms =
-    spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
-  if (!terms || terms.length === 0) return true;
-  return terms.some((term) =>
-    (term.matchExpressions ?? []).every((expression) => {
-      const value = labels[expression.key];
-      switch (expression.operator) {
-        case "In":
-          return value !== undefined && (expression.values ?? []).includes(value);
-        case "NotIn":
-          return value === undefined || !(expression.values ?? []).includes(value);
-        case "Exists":
-          return value !== undefined;
-        case "DoesNotExist":
-          return value === undefined;
-        default:
-          return false;
-      }
-    }),
+    spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
+  // The scheduler's rule, as the profiles' placement uses it (an operator it does not know never matches).
+  return nodeSelectorMatches(
+    terms.map((term) => ({ matchExpressions: term.matchExpressions ?? [] })) as readonly NodeSelectorTerm[],
+    labels,
   );
 }
