@@ -251,6 +251,14 @@ if settings.get("usage"):
         }
     )
 
+    # --- usage: the admins' report, GET /hub/api/usage?month=YYYY-MM[&user=][&group=] (usage_handlers.py) ---
+    from usage_handlers import usage_handlers
+
+    c.JupyterHub.extra_handlers = [
+        *c.JupyterHub.get("extra_handlers", []),
+        *usage_handlers(usage_hooks, settings["usage"], ADMIN_GROUPS),
+    ]
+
 # --- capacity (settings' capacity): free places on each card, a full profile refused at once, the line ---
 if settings["capacity"]["enabled"]:
     from capacity_handlers import capacity_handlers, script_url, server_lookup
@@ -265,7 +273,11 @@ if settings["capacity"]["enabled"]:
         mail = settings["idle_gpu_notifier"]
         send = smtp_sender(mail["smtp_host"], mail["smtp_port"], mail["smtp_from"], mail["smtp_starttls"], None, None)
         capacity.on_offer = offer_mailer(send, auth_state_email(), settings["public_url"], capacity.profiles)
-    c.JupyterHub.extra_handlers = capacity_handlers(capacity, PROFILES, ADMIN_GROUPS)
+    # capacity's handlers first, then any set above (the usage report)
+    c.JupyterHub.extra_handlers = [
+        *capacity_handlers(capacity, PROFILES, ADMIN_GROUPS),
+        *c.JupyterHub.get("extra_handlers", []),
+    ]
 
     # Sync hooks: the figures are in memory once the watch cache has loaded; until then (the first
     # second after a hub start, or while the API cannot be read) there are no figures and no refusals.

@@ -194,18 +194,26 @@ def used_cu(conn, user: str, start: datetime, end: datetime, now: datetime) -> f
 
 
 def usage_by_profile(conn, start: datetime, end: datetime, now: datetime) -> list[dict[str, Any]]:
-    """Per user and profile: hours and CU in [start, end), with the groups of the user's last run."""
+    """Per user and profile: hours and CU in [start, end), with the groups and start of the last run
+    of that profile in the range (`last_started`: the report takes the groups of the user's last run)."""
     with conn.cursor() as cur:
         cur.execute(
             f"""SELECT user_name, profile, SUM({OVERLAP_HOURS}), SUM(({OVERLAP_HOURS}) * cu_per_hour),
-                       (array_agg(array_to_string(groups, ',') ORDER BY started_at DESC))[1]
+                       (array_agg(array_to_string(groups, ',') ORDER BY started_at DESC))[1], MAX(started_at)
                 FROM usage.sessions WHERE {IN_RANGE}
                 GROUP BY user_name, profile ORDER BY user_name, profile""",
             {"start": start, "end": end, "now": now},
         )
         return [
-            {"user": u, "profile": p, "hours": float(h), "cu": float(cu), "groups": (g or "").split(",") if g else []}
-            for u, p, h, cu, g in cur.fetchall()
+            {
+                "user": u,
+                "profile": p,
+                "hours": float(h),
+                "cu": float(cu),
+                "groups": g.split(",") if g else [],
+                "last_started": last,
+            }
+            for u, p, h, cu, g, last in cur.fetchall()
         ]
 
 

@@ -2,7 +2,9 @@
  * The monthly usage report (npm run usage): hours and compute units (CU) per user and profile, per
  * group, and the cost, read from the accounting table the hub writes (hub/usage_accounting.py,
  * table usage.sessions). Runs are cut at the month's bounds in the stack's usage.timeZone; a run
- * still open counts up to now. The database is read with psql (Debian's postgresql-client), so no
+ * still open counts up to now; a user counts in the groups of their last run of the month. The hub's
+ * admin API computes the same figures in Python (hub/usage_report.py); both pass one hand-computed
+ * corpus (test/fixtures/usage-corpus.json). The database is read with psql (Debian's postgresql-client), so no
  * driver is added to the project; the connection comes from a libpq URL (USAGE_DATABASE_URL).
  */
 import { spawnSync } from "node:child_process";
@@ -64,7 +66,7 @@ r AS (SELECT user_name, profile, groups, started_at, cu_per_hour,
       FROM usage.sessions, b
       WHERE started_at < b.e AND COALESCE(stopped_at, b.n) > b.s AND started_at < b.n)
 SELECT user_name, profile, (array_agg(array_to_string(groups, ' ') ORDER BY started_at DESC))[1],
-       SUM(hours), SUM(hours * cu_per_hour)
+       SUM(hours), SUM(hours * cu_per_hour), EXTRACT(EPOCH FROM MAX(started_at))
 FROM r GROUP BY user_name, profile ORDER BY user_name, profile;
 `;
 
@@ -102,6 +104,8 @@ interface Row {
   readonly groups: readonly string[];
   readonly hours: number;
   readonly cu: number;
+  /** When the last run of this profile in the month started (seconds since 1970): the user's groups are its. */
+  readonly lastStarted: number;
 }
 
 function queryRows(options: ReportOptions): Row[] {
@@ -117,13 +121,15 @@ function queryRows(options: ReportOptions): Row[] {
     .split("\n")
     .filter((line) => line.length > 0)
     .map((line) => {
-      const [user = "", profile = "", groups = "", hours = "0", cu = "0"] = line.split("\t");
+      const [user = "", profile = "", groups = "", hours = "0", cu = "0", lastStarted = "0"] =
+        line.split("\t");
       return {
         user,
         profile,
         groups: groups.split(" ").filter(Boolean),
         hours: Number(hours),
         cu: Number(cu),
+        lastStarted: Number(lastStarted),
       };
     });
 }
@@ -140,7 +146,7 @@ export function usageReport(options: ReportOptions): UsageReport {
     const cu = round(sum(own.map((row) => row.cu)), 3);
     return {
       user,
-      groups: own[0]?.groups ?? [],
+      groups: own.reduce((last, row) => (row.lastStarted > last.lastStarted ? row : last)).groups,
       profiles: own.map((row) => ({
         profile: row.profile,
         hours: round(row.hours, 3),

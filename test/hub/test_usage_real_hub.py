@@ -7,6 +7,7 @@ the message, before KubeSpawner is called. (With the default minimum of 1 h, 10 
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import load_hub_config
 from jsonschema import Draft202012Validator, FormatChecker
 from postgres_server import postgres_server
 from test_real_hub import RunningHub, running_hub, signed_in
@@ -48,12 +50,19 @@ def seed_190_cu(url: str, user: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def usage_hub(settings: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningHub]:
-    with postgres_server() as database_url:
-        seed_190_cu(database_url, "hpc")
-        yield from running_hub(
-            {**settings, "usage": USAGE}, tmp_path_factory, extra_env={"JUPYTERHUB_USAGE_DB_URL": database_url}
-        )
+def database_url() -> Iterator[str]:
+    with postgres_server() as url:
+        seed_190_cu(url, "hpc")
+        yield url
+
+
+@pytest.fixture(scope="module")
+def usage_hub(
+    settings: dict[str, Any], tmp_path_factory: pytest.TempPathFactory, database_url: str
+) -> Iterator[RunningHub]:
+    yield from running_hub(
+        {**settings, "usage": USAGE}, tmp_path_factory, extra_env={"JUPYTERHUB_USAGE_DB_URL": database_url}
+    )
 
 
 def test_with_10_cu_left_a_full_gpu_is_refused_with_used_and_remaining_cu(usage_hub: RunningHub) -> None:
@@ -111,3 +120,45 @@ def test_the_spawn_page_shows_each_cards_price_and_the_budget_left(usage_hub: Ru
     assert card and '<span class="cps-card-price">1 CU/h</span>' in card.group(0)
     card = re.search(r'data-profile-slug="gpu-pytorch-dual".*?</label>', page.text, re.S)
     assert card and '<span class="cps-card-price">16 CU/h</span>' in card.group(0)
+
+
+def test_an_admin_gets_the_months_report_from_the_hub_and_others_get_403(usage_hub: RunningHub) -> None:
+    month = month_of(now_utc(), USAGE["time_zone"])
+    admin = signed_in(usage_hub, "admin")
+    response = admin.get(f"{usage_hub.url}/hub/api/usage", params={"month": month}, timeout=10)
+    assert response.status_code == 200, response.text
+    report = response.json()
+    assert (report["month"], report["timeZone"], report["pricePerUnit"], report["currency"]) == (
+        month, "Europe/Vienna", 0.5, "EUR",
+    )
+    hpc = next(user for user in report["users"] if user["user"] == "hpc")
+    assert hpc["groups"] == ["cpsHPCAccess"]
+    assert [p["profile"] for p in hpc["profiles"]] == ["gpu-pytorch-single"]
+    assert (hpc["cu"], hpc["cost"]) == (pytest.approx(190, abs=0.001), pytest.approx(95, abs=0.01))
+    group = next(g for g in report["groups"] if g["group"] == "cpsHPCAccess")
+    assert (group["users"], group["cu"]) == (1, pytest.approx(190, abs=0.001))
+    # the current month by default; narrowed by user and group like npm run usage
+    assert admin.get(f"{usage_hub.url}/hub/api/usage", timeout=10).json() == report
+    narrowed = admin.get(f"{usage_hub.url}/hub/api/usage", params={"month": month, "group": "cps-students"}, timeout=10)
+    assert narrowed.json()["users"] == []
+    bad = admin.get(f"{usage_hub.url}/hub/api/usage", params={"month": "2026-13"}, timeout=10)
+    assert bad.status_code == 400 and "YYYY-MM" in bad.json()["message"]
+    for name in ("hpc", "student"):
+        refused = signed_in(usage_hub, name).get(f"{usage_hub.url}/hub/api/usage", params={"month": month}, timeout=10)
+        assert refused.status_code == 403, name
+        assert refused.json()["message"] == "Only admins see the usage report."
+
+
+def test_with_capacity_on_too_the_hub_serves_both_the_capacity_and_the_usage_handlers(
+    settings: dict[str, Any], tmp_path: Path, database_url: str
+) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({**settings, "usage": USAGE, "capacity": {**settings["capacity"], "enabled": True}}))
+    try:
+        config = load_hub_config(
+            path, JUPYTERHUB_DB_URL=f"sqlite:///{tmp_path / 'hub.sqlite'}", JUPYTERHUB_USAGE_DB_URL=database_url
+        )
+    finally:
+        os.environ.pop("JUPYTERHUB_USAGE_DB_URL", None)
+    routes = [handler[0] for handler in config.JupyterHub.extra_handlers]
+    assert routes[0] == "/api/capacity" and "/api/usage" in routes
