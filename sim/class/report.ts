@@ -119,7 +119,7 @@ export function classReportText(report: ClassReport): string {
     const ms = (value: number | null) => (value === null ? "-" : `${value.toFixed(2)} ms`);
     const check = usage.budgetCheckMs;
     lines.push(
-      `  usage: ${usage.runs} runs recorded (${usage.closed} closed); usage.sessions ${usage.inserted} inserts, ${usage.updated} updates, ${usage.reads} reads`,
+      `  usage: ${usage.runs} runs recorded (${usage.closed} closed); usage.sessions ${usage.inserted} inserts, ${usage.updated} updates, ${usage.scans} scans`,
       `  usage writes per minute: peak ${usage.writesPerMinute.peak}, mean ${usage.writesPerMinute.mean} over ${usage.writesPerMinute.minutes} min`,
       `  budget check before a spawn (${check.count}): p50 ${ms(check.p50)}, p95 ${ms(check.p95)}, max ${ms(check.max)}`,
     );

@@ -1,7 +1,7 @@
 /**
  * What usage accounting costs a class (`npm run class -- --usage`): the writes to the schema `usage`
  * (one per start and per stop; the audit lines `spawned` and `stopped` are written with them, so their
- * times give the writes per minute), the reads of usage.sessions (PostgreSQL's own counters), and the
+ * times give the writes per minute), the scans of usage.sessions (PostgreSQL's own counters), and the
  * time the pre-spawn budget check takes in the hub (its log line `usage: budget check ... ms`).
  */
 import { spawnSync } from "node:child_process";
@@ -13,10 +13,10 @@ export interface ClassUsageFigures {
   /** Rows of usage.sessions: runs opened, and of those closed. */
   readonly runs: number;
   readonly closed: number;
-  /** PostgreSQL's counters for usage.sessions: rows inserted and updated, scans (each a read). */
+  /** PostgreSQL's counters for usage.sessions: rows inserted and updated, and scans (the month's reads, and the lookups inside each start and stop). */
   readonly inserted: number;
   readonly updated: number;
-  readonly reads: number;
+  readonly scans: number;
   /** Writes (audit lines `spawned` and `stopped`) per minute: the busiest minute and the mean over the minutes with any. */
   readonly writesPerMinute: { readonly peak: number; readonly mean: number; readonly minutes: number };
   /** The budget check's time in the hub, ms, per spawn request that passed it. */
@@ -82,9 +82,9 @@ export async function classUsageFigures(databaseUrl: string, hubLog: string): Pr
     env: { ...process.env, ...libpqEnvironment(databaseUrl) },
   });
   if (result.status !== 0) throw new Error(`reading usage.sessions failed: ${result.stderr || result.error}`);
-  const [runs = 0, closed = 0, inserted = 0, updated = 0, reads = 0] = result.stdout
+  const [runs = 0, closed = 0, inserted = 0, updated = 0, scans = 0] = result.stdout
     .trim()
     .split("\t")
     .map(Number);
-  return { runs, closed, inserted, updated, reads, ...usageFromHubLog(readFileSync(hubLog, "utf8")) };
+  return { runs, closed, inserted, updated, scans, ...usageFromHubLog(readFileSync(hubLog, "utf8")) };
 }
