@@ -14,10 +14,15 @@ import type { PlatformConfig } from "../../config/schema/platform";
 import { HttpSession } from "../../sim/http-session";
 import { startServer, waitForServer } from "../../sim/hub-user";
 import { journeyAccounts, type TestAccount } from "../../sim/identity-provider";
-import { type LiveServices, startLiveServices } from "../../sim/live/services";
-import { startNotebookRunner } from "../../sim/notebook-runner";
+import type { LiveServices } from "../../sim/live/services";
 import { waitFor } from "../../sim/wait";
-import { SETUP_TIMEOUT, type SimulatedStack, simulatedStack, tearDown } from "./support";
+import {
+  SETUP_TIMEOUT,
+  type SimulatedStack,
+  simulatedStack,
+  startLiveWithNotebooks,
+  tearDownLive,
+} from "./support";
 
 const NAME = "e2e-culling";
 const HUB_TIMEOUT = 60; // seconds idle before the hub-wide culler stops a server
@@ -68,17 +73,12 @@ before(
   async () => {
     sim = await simulatedStack(NAME, shortTimeouts);
     accounts.push(...journeyAccounts(sim.config));
-    services = await startLiveServices(sim.cluster, sim.config, accounts, (cluster) =>
-      startNotebookRunner(cluster),
-    );
+    services = await startLiveWithNotebooks(sim, accounts);
   },
   { timeout: SETUP_TIMEOUT },
 );
 
-after(async () => {
-  await services?.stop();
-  await tearDown(sim, NAME);
-});
+after(() => tearDownLive(services, sim, NAME));
 
 describe("culling on the live platform", { timeout: 10 * 60_000 }, () => {
   test("an idle GPU server is stopped by its profile's timeout first, an idle CPU server by the hub's, and the home stays", async (t) => {

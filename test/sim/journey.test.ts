@@ -17,11 +17,16 @@ import { after, before, describe, test } from "node:test";
 import type { Browser, Page } from "playwright-core";
 import { journeyAccounts, type TestAccount } from "../../sim/identity-provider";
 import { claimFolder } from "../../sim/live/database";
-import { type LiveServices, startLiveServices } from "../../sim/live/services";
-import { startNotebookRunner } from "../../sim/notebook-runner";
+import type { LiveServices } from "../../sim/live/services";
 import { waitFor } from "../../sim/wait";
 import { ARTIFACTS, launchChromium, requireChromium } from "../support/chromium";
-import { SETUP_TIMEOUT, type SimulatedStack, simulatedStack, tearDown } from "./support";
+import {
+  SETUP_TIMEOUT,
+  type SimulatedStack,
+  simulatedStack,
+  startLiveWithNotebooks,
+  tearDownLive,
+} from "./support";
 
 const NAME = "e2e-journey";
 const CELL_FILE = "journey.txt";
@@ -73,9 +78,7 @@ before(
     mkdirSync(ARTIFACTS, { recursive: true });
     sim = await simulatedStack(NAME);
     accounts.push(...journeyAccounts(sim.config));
-    services = await startLiveServices(sim.cluster, sim.config, accounts, (cluster) =>
-      startNotebookRunner(cluster),
-    );
+    services = await startLiveWithNotebooks(sim, accounts);
     browser = await launchChromium();
   },
   { timeout: SETUP_TIMEOUT },
@@ -83,8 +86,7 @@ before(
 
 after(async () => {
   await browser?.close().catch(() => undefined);
-  await services?.stop();
-  await tearDown(sim, NAME);
+  await tearDownLive(services, sim, NAME);
 });
 
 describe("the student journey in Chromium", { timeout: 10 * 60_000 }, () => {

@@ -23,11 +23,16 @@ import type { Profile } from "../../config/schema/profile";
 import { HttpSession } from "../../sim/http-session";
 import { requestServer, startServer, waitForServer } from "../../sim/hub-user";
 import type { TestAccount } from "../../sim/identity-provider";
-import { type LiveServices, startLiveServices } from "../../sim/live/services";
-import { startNotebookRunner } from "../../sim/notebook-runner";
+import type { LiveServices } from "../../sim/live/services";
 import { waitFor } from "../../sim/wait";
 import { ARTIFACTS, launchChromium, requireChromium } from "../support/chromium";
-import { SETUP_TIMEOUT, type SimulatedStack, simulatedStack, tearDown } from "./support";
+import {
+  SETUP_TIMEOUT,
+  type SimulatedStack,
+  simulatedStack,
+  startLiveWithNotebooks,
+  tearDownLive,
+} from "./support";
 
 const NAME = "e2e-spawn-capacity";
 const OFFER_WINDOW = 120;
@@ -160,17 +165,12 @@ before(
       "second",
     ])
       accounts.push({ username, password: password(), groups: [gpuGroup] });
-    services = await startLiveServices(sim.cluster, sim.config, accounts, (cluster) =>
-      startNotebookRunner(cluster),
-    );
+    services = await startLiveWithNotebooks(sim, accounts);
   },
   { timeout: SETUP_TIMEOUT },
 );
 
-after(async () => {
-  await services?.stop();
-  await tearDown(sim, NAME);
-});
+after(() => tearDownLive(services, sim, NAME));
 
 describe("the spawn page knows the cluster", { timeout: 15 * 60_000 }, () => {
   test("before anyone starts, every card's places are the planner's figures", async () => {

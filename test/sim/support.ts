@@ -10,6 +10,9 @@ import type { KubeObject } from "../../render/objects";
 import { readRendered } from "../../sim/apply";
 import { clusterDir, type SimCluster, startCluster, stopCluster } from "../../sim/cluster";
 import { type DeployReport, deployStack } from "../../sim/deploy";
+import type { TestAccount } from "../../sim/identity-provider";
+import { type LiveServices, startLiveServices } from "../../sim/live/services";
+import { startNotebookRunner } from "../../sim/notebook-runner";
 import { simConfig } from "../../sim/stack";
 
 /** Long enough for a cold build of the tools (~21 min on 2 cores) when the cache is empty. */
@@ -47,4 +50,22 @@ export async function tearDown(sim: SimulatedStack | undefined, name: string): P
   sim?.cluster.client.close();
   await stopCluster(name, log);
   rmSync(path.join(clusterDir(name), "etcd"), { recursive: true, force: true });
+}
+
+/** The live platform (sim/live/) on the stack, with a real notebook server behind every running user pod. */
+export function startLiveWithNotebooks(
+  sim: SimulatedStack,
+  accounts: readonly TestAccount[],
+): Promise<LiveServices> {
+  return startLiveServices(sim.cluster, sim.config, accounts, (cluster) => startNotebookRunner(cluster));
+}
+
+/** Stops the live services (if they started), then the cluster, as tearDown does. */
+export async function tearDownLive(
+  services: LiveServices | undefined,
+  sim: SimulatedStack | undefined,
+  name: string,
+) {
+  await services?.stop();
+  await tearDown(sim, name);
 }
