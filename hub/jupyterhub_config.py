@@ -295,7 +295,8 @@ if settings["capacity"]["enabled"]:
         if capacity.loaded():
             allowed = [entry["slug"] for entry in profile_list(spawner)]
             lookup = server_lookup(spawner.user.settings["users"])
-            capacity.check(spawner.user.name, spawner.user_options, spawner.pod_name, allowed, lookup)
+            starting = lambda: spawner.pending == "spawn"  # noqa: E731 (the place is held while this holds)
+            capacity.check(spawner.user.name, spawner.user_options, spawner.pod_name, allowed, lookup, starting)
 
     c.KubeSpawner.profile_list = profile_list_with_places
     c.KubeSpawner.pre_spawn_hook = check_profile_and_place

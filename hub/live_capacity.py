@@ -44,7 +44,9 @@ from profile_access import SpawnRefused
 
 log = logging.getLogger("JupyterHub.capacity")
 
-RESERVATION_SECONDS = 120  # a start let through holds its place until its pod shows, at most this long
+# A start let through holds its place until its pod shows or the start ends (failed before the pod
+# was made); this long at most, should the hub not learn of either (KubeSpawner's start_timeout default).
+RESERVATION_SECONDS = 600
 FREES_SECONDS = 15  # when a place frees moves with the servers' activity: figured again this often
 RETRY_SECONDS = 30  # after the cluster could not be read, how long until the cache is started again
 
@@ -59,6 +61,15 @@ class ServerTimes:
 
 
 ServerLookup = Callable[[str, str], "ServerTimes | None"]
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """A place held for a start the hub let through, until the cluster shows its pod."""
+
+    request: PlaceRequest
+    until: float
+    starting: Callable[[], bool] | None = None
 
 
 def quota_free(quotas: Mapping[str, Mapping[str, Any]]) -> dict[str, float] | None:
@@ -108,7 +119,7 @@ class LiveCapacity:
         self.clock = clock
         self.queue = FairQueue(options["queue"]["offer_window"], clock)
         self.cache = cache or ClusterCache(settings["namespace"], on_change=self._changed)
-        self.reservations: dict[str, tuple[PlaceRequest, float]] = {}  # pod name → (request, until)
+        self.reservations: dict[str, Reservation] = {}  # by pod name
         self.on_offer: Callable[[Waiting], Any] = lambda waiting: None
         self._start_lock = asyncio.Lock()
         self._state: tuple[Any, ClusterState] | None = None
@@ -171,12 +182,12 @@ class LiveCapacity:
         """Places held but not in the cluster yet: starts whose pods have not shown, and offers."""
         now = self.clock()
         pods = self.cache.items("pods")
-        for name, (_, until) in list(self.reservations.items()):
-            if name in pods or now >= until:
+        for name, held in list(self.reservations.items()):
+            if name in pods or now >= held.until or (held.starting is not None and not held.starting()):
                 del self.reservations[name]
         offers = self.queue.offers()
         key = tuple(sorted(self.reservations)) + tuple(f"offer:{w.user}" for w in offers)
-        held = [request for request, _ in self.reservations.values()]
+        held = [reservation.request for reservation in self.reservations.values()]
         held += [self.request(waiting.slug, new_claim=False) for waiting in offers]
         return key, held
 
@@ -371,21 +382,30 @@ class LiveCapacity:
         return latest, idle
 
     # --- the start ---
-    def check(self, user: str, options: Mapping[str, Any], pod_name: str, allowed: list[str], servers: ServerLookup) -> None:
+    def check(
+        self,
+        user: str,
+        options: Mapping[str, Any],
+        pod_name: str,
+        allowed: list[str],
+        servers: ServerLookup,
+        starting: Callable[[], bool] | None = None,
+    ) -> None:
         """Refuse a start of a full profile at once, naming what is free instead; else hold its place
         until its pod shows. A user holding an offer from the line takes it. `options` are the checked
-        user_options (profile_access.check_spawn_request): the profile, and the GPUs of a custom image."""
+        user_options (profile_access.check_spawn_request): the profile, and the GPUs of a custom image;
+        `starting` tells whether the start is still going (the spawner's pending state)."""
         self.tick()
         slug = options["profile"]
         gpus = int(options.get("gpus") or 0) if "custom_image" in self.profiles[slug] else 0
         request = self.request(slug, new_claim=not self.has_claim(user), gpus=gpus)
         if self.queue.take(user, slug):
-            self.reservations[pod_name] = (request, self.clock() + RESERVATION_SECONDS)
+            self.reservations[pod_name] = Reservation(request, self.clock() + RESERVATION_SECONDS, starting)
             self._state = None
             return
         places = free_places(self.state(), request)
         if places.places >= 1:
-            self.reservations[pod_name] = (request, self.clock() + RESERVATION_SECONDS)
+            self.reservations[pod_name] = Reservation(request, self.clock() + RESERVATION_SECONDS, starting)
             self._state = None
             return
         raise SpawnRefused(409, self.refusal(slug, request, places.limit, user, allowed, servers))

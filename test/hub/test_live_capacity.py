@@ -143,13 +143,23 @@ def test_a_start_let_through_holds_its_place_until_its_pod_shows(cluster: FakeCa
     capacity.check("second", {"profile": "gpu"}, "jupyter-second", ALL, no_servers)
 
 
+def test_a_start_that_ends_without_a_pod_gives_its_place_back(cluster: FakeCache) -> None:
+    capacity = capacity_for(cluster, Clock())
+    fill_gpus(cluster, 3)
+    starting = True
+    capacity.check("first", {"profile": "gpu"}, "jupyter-first", ALL, no_servers, lambda: starting)
+    assert capacity.card("gpu", "other", no_servers)["full"]
+    starting = False  # e.g. the claim could not be made
+    assert capacity.card("gpu", "other", no_servers)["free"] == 1
+
+
 def test_a_reservation_whose_pod_never_shows_expires(cluster: FakeCache) -> None:
     clock = Clock()
     capacity = capacity_for(cluster, clock)
     fill_gpus(cluster, 3)
     capacity.check("first", {"profile": "gpu"}, "jupyter-first", ALL, no_servers)
     assert capacity.card("gpu", "other", no_servers)["full"]
-    clock.now += 121
+    clock.now += 601
     assert capacity.card("gpu", "other", no_servers)["free"] == 1
 
 
