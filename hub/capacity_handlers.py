@@ -71,10 +71,11 @@ class CapacityBase(APIHandler):
         if not await self.capacity.ready():
             return {"available": False, "profiles": []}
         lookup = server_lookup(self.users)
+        admin = user_access(user, self.admin_groups)[1]
         return {
             "available": True,
             "refresh": self.capacity.refresh,
-            "profiles": [self.capacity.card(slug, user.name, lookup) for slug in self.allowed(user)],
+            "profiles": [self.capacity.card(slug, user.name, lookup, admin) for slug in self.allowed(user)],
         }
 
 

@@ -285,8 +285,9 @@ if settings["capacity"]["enabled"]:
         entries = profile_list(spawner)
         if capacity.loaded():
             lookup = server_lookup(spawner.user.settings["users"])
+            admin = user_access(spawner.user, ADMIN_GROUPS)[1]  # admins also see who is in line
             for entry in entries:
-                entry["capacity"] = capacity.card(entry["slug"], spawner.user.name, lookup)
+                entry["capacity"] = capacity.card(entry["slug"], spawner.user.name, lookup, admin)
                 entry["capacity_page"] = capacity_page
         return entries
 

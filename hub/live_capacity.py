@@ -277,10 +277,10 @@ class LiveCapacity:
         return self.queue_enabled and self.profiles[slug]["gpu"]["kind"] != "none"
 
     # --- what a user sees ---
-    def card(self, slug: str, user: str, servers: ServerLookup) -> dict[str, Any]:
+    def card(self, slug: str, user: str, servers: ServerLookup, admin: bool = False) -> dict[str, Any]:
         """One card's figures for `user`: the same for every user alike (claim or not) until the
         cluster or the held places change, so a class loading the page costs one computation per
-        card; only the line is the user's own."""
+        card; only the line is the user's own. Admins also see who is in line."""
         new_claim = not self.has_claim(user)
         self.state()  # prunes held places and sets the key the figures are kept under
         key = (self._state[0] if self._state else None, slug, new_claim, int(self.clock() // FREES_SECONDS))
@@ -291,15 +291,16 @@ class LiveCapacity:
             figures = self._cards[key] = self._figures(slug, new_claim, servers)
         entry = self.queue.entry(user)
         mine = entry is not None and entry.slug == slug
-        return {
-            **figures,
-            "queue": {
-                "open": self.queueable(slug),
-                "waiting": len(self.queue.waiting(slug)),
-                "position": self.queue.position(user) if mine else None,
-                "offer_until": iso(entry.offer_until) if mine and entry and entry.offer_until else None,
-            },
+        line = self.queue.waiting(slug)
+        queue: dict[str, Any] = {
+            "open": self.queueable(slug),
+            "waiting": len(line),
+            "position": self.queue.position(user) if mine else None,
+            "offer_until": iso(entry.offer_until) if mine and entry and entry.offer_until else None,
         }
+        if admin:
+            queue["users"] = [w.user + (" (offered)" if w.offer_until else "") for w in line]
+        return {**figures, "queue": queue}
 
     def _figures(self, slug: str, new_claim: bool, servers: ServerLookup) -> dict[str, Any]:
         request = self.request(slug, new_claim=new_claim)

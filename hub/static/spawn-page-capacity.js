@@ -29,7 +29,9 @@
       slot.replaceChildren();
       const queue = card.queue;
       if (queue.offer_until) {
-        slot.append(element("span", "cps-offer", `A place is yours until ${time(queue.offer_until)}: start now.`));
+        slot.append(
+          element("span", "cps-offer", `A place is yours until ${time(queue.offer_until)}: start now.`),
+        );
         box.querySelector('input[name="profile"]').checked = true;
         continue;
       }
@@ -37,10 +39,22 @@
         slot.append(element("span", "cps-free", `${card.free} of ${card.total} free`));
       } else {
         slot.append(element("span", "cps-full-note", `Full: ${card.why_full}`));
-        if (card.frees_by) slot.append(element("span", "cps-frees", `. A place frees by ${time(card.frees_by)} at the latest`));
-        if (card.frees_if_idle) slot.append(element("span", "cps-frees", `, sooner if a server stays idle (from ${time(card.frees_if_idle)})`));
+        if (card.frees_by)
+          slot.append(
+            element("span", "cps-frees", `. A place frees by ${time(card.frees_by)} at the latest`),
+          );
+        if (card.frees_if_idle)
+          slot.append(
+            element(
+              "span",
+              "cps-frees",
+              `, sooner if a server stays idle (from ${time(card.frees_if_idle)})`,
+            ),
+          );
         slot.append(".");
       }
+      if (queue.users?.length)
+        slot.append(element("span", "cps-line-admin", ` In line: ${queue.users.join(", ")}.`));
       if (queue.position) {
         slot.append(element("span", "cps-line", ` You are number ${queue.position} in line.`));
         const leave = element("button", "btn btn-sm btn-outline-secondary cps-leave", "Leave the line");
@@ -48,8 +62,11 @@
         leave.addEventListener("click", () => call("DELETE", "/queue"));
         slot.append(element("br"), leave);
       } else if (queue.open && card.full) {
-        const join = element("button", "btn btn-sm btn-outline-primary cps-join",
-          queue.waiting ? `Wait in line (${queue.waiting} waiting)` : "Wait in line");
+        const join = element(
+          "button",
+          "btn btn-sm btn-outline-primary cps-join",
+          queue.waiting ? `Wait in line (${queue.waiting} waiting)` : "Wait in line",
+        );
         join.type = "button";
         join.addEventListener("click", () => call("POST", `/queue/${encodeURIComponent(card.slug)}`));
         slot.append(element("br"), join);

@@ -243,3 +243,10 @@ def test_quota_free_reads_requests_and_skips_limits() -> None:
     }  # fmt: skip
     assert quota_free(quotas) == {"cpu": 3, "persistentvolumeclaims": 5}
     assert quota_free({}) is None
+
+
+def test_admins_see_who_is_in_line_others_only_how_many(cluster: FakeCache) -> None:
+    capacity = line_of_two_then_a_place_frees(cluster, Clock())
+    assert capacity.card("gpu", "boss", no_servers, admin=True)["queue"]["users"] == ["anna (offered)", "ben"]
+    student = capacity.card("gpu", "carl", no_servers)["queue"]
+    assert student["waiting"] == 2 and "users" not in student
