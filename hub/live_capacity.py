@@ -128,6 +128,7 @@ class LiveCapacity:
         self._retry_at = 0.0
         self._cards: dict[tuple, dict[str, Any]] = {}
         self._owners: tuple[int, frozenset[str]] = (-1, frozenset())
+        self._empty: tuple[int, ClusterState] | None = None
 
     def __deepcopy__(self, memo):  # one instance: traitlets deep-copies config values
         return self
@@ -191,32 +192,34 @@ class LiveCapacity:
         held += [self.request(waiting.slug, new_claim=False) for waiting in offers]
         return key, held
 
+    def _bound(self, with_users: bool) -> tuple[NodeState, ...]:
+        """Schedulable nodes, in name order, with what the pods bound to them request (users' pods
+        too, or only the platform's)."""
+        pods = self.cache.items("pods").values()
+        nodes = []
+        for name, node in sorted(self.cache.items("nodes").items()):
+            if not node["schedulable"]:
+                continue
+            requested: dict[str, float] = {}
+            for pod in pods:
+                if pod["node"] == name and (with_users or not pod["user"]):
+                    add(requested, pod["requests"])
+            allocatable = {r: parse_quantity(v) for r, v in node["allocatable"].items()}
+            nodes.append(NodeState(name, node["labels"], allocatable, requested))
+        return tuple(nodes)
+
     def state(self) -> ClusterState:
         """Nodes with what bound pods request, then pending pods and held places put where they fit."""
         held_key, held = self._held()
         key = (self.cache.version, held_key)
         if self._state and self._state[0] == key:
             return self._state[1]
-        nodes = {
-            name: {
-                "labels": node["labels"],
-                "allocatable": {r: parse_quantity(v) for r, v in node["allocatable"].items()},
-                "requested": {},
-            }
-            for name, node in sorted(self.cache.items("nodes").items())
-            if node["schedulable"]
-        }
-        unbound: list[PlaceRequest] = []
-        for pod in self.cache.items("pods").values():
-            if pod["node"] in nodes:
-                add(nodes[pod["node"]]["requested"], pod["requests"])
-            elif pod["node"] is None:
-                unbound.append(PlaceRequest(pod["requests"], tuple(pod["affinity"])))
-        free = quota_free(self.cache.items("quotas"))
-        state = ClusterState(
-            tuple(NodeState(name, n["labels"], n["allocatable"], n["requested"]) for name, n in nodes.items()),
-            free,
-        )
+        unbound = [
+            PlaceRequest(pod["requests"], tuple(pod["affinity"]))
+            for pod in self.cache.items("pods").values()
+            if pod["node"] is None
+        ]
+        state = ClusterState(self._bound(with_users=True), quota_free(self.cache.items("quotas")))
         for request in unbound + held:
             state = place(state, request)
         for request in held:  # unbound pods are in the quota's use already; held places are not
@@ -226,24 +229,19 @@ class LiveCapacity:
         return state
 
     def empty_state(self) -> ClusterState:
-        """The cluster without any user's pod or claim: what the planner counts from."""
-        state = self.state()
-        nodes = []
-        for node in state.nodes:
-            requested = dict(node.requested)
+        """The cluster without any user's pod or claim (and nothing held): what the planner counts from."""
+        if self._empty and self._empty[0] == self.cache.version:
+            return self._empty[1]
+        quota = quota_free(self.cache.items("quotas"))
+        if quota is not None:
             for pod in self.cache.items("pods").values():
-                if pod["user"] and pod["node"] == node.name:
-                    requested = subtract(requested, pod["requests"])
-            nodes.append(replace(node, requested=requested))
-        quota = None
-        if state.quota_free is not None:
-            quota = dict(state.quota_free)
-            for pod in self.cache.items("pods").values():
-                if pod["user"]:
+                if pod["user"]:  # bound or not, the quota counts it
                     add(quota, pod["requests"])
             if CLAIMS in quota:
                 quota[CLAIMS] += sum(1 for owner in self.cache.items("claims").values() if owner)
-        return ClusterState(tuple(nodes), quota)
+        empty = ClusterState(self._bound(with_users=False), quota)
+        self._empty = (self.cache.version, empty)
+        return empty
 
     def request(self, slug: str, new_claim: bool, gpus: int = 0) -> PlaceRequest:
         profile = self.profiles[slug]

@@ -250,3 +250,12 @@ def test_admins_see_who_is_in_line_others_only_how_many(cluster: FakeCache) -> N
     assert capacity.card("gpu", "boss", no_servers, admin=True)["queue"]["users"] == ["anna (offered)", "ben"]
     student = capacity.card("gpu", "carl", no_servers)["queue"]
     assert student["waiting"] == 2 and "users" not in student
+
+
+def test_the_total_does_not_dip_while_starts_are_in_flight(cluster: FakeCache) -> None:
+    capacity = capacity_for(cluster, Clock())
+    fill_gpus(cluster, 2)
+    capacity.check("first", {"profile": "gpu"}, "jupyter-first", ALL, no_servers)  # held, no pod yet
+    cluster.pod("jupyter-second", None, gpu_pod_requests(), user="second")  # made, not yet bound
+    card = capacity.card("gpu", "other", no_servers)
+    assert (card["free"], card["total"]) == (0, 4)
