@@ -21,6 +21,7 @@ import { Hub } from "./jupyterhub/hub";
 import type { HubSourceFile } from "./jupyterhub/hub-files";
 import { hubSettingsJson } from "./jupyterhub/hub-settings";
 import { Ingress } from "./jupyterhub/ingress";
+import { notifierSmtpLogin } from "./jupyterhub/notifier-settings";
 // biome-ignore lint/suspicious/noShadowRestrictedNames: the component named after its type token (…:Proxy).
 import { Proxy } from "./jupyterhub/proxy";
 import { HubSecrets, type SuppliedSecrets } from "./jupyterhub/secrets";
@@ -90,7 +91,13 @@ export class Platform extends pulumi.ComponentResource {
     const { config } = args;
     const secrets = new HubSecrets(
       `${name}-secrets`,
-      { config, secrets: args.secrets, namespace, metricsToken: scrapesHub(config) },
+      {
+        config,
+        secrets: args.secrets,
+        namespace,
+        metricsToken: scrapesHub(config),
+        smtpLogin: notifierSmtpLogin(config),
+      },
       { parent: this },
     );
     const { hubSecretName, databaseSecretName } = secrets;
@@ -122,6 +129,7 @@ export class Platform extends pulumi.ComponentResource {
         ...(databaseSecretName ? { databaseSecretName } : {}),
         secretChecksum: secrets.checksum,
         metricsToken: scrapesHub(config),
+        smtpPassword: notifierSmtpLogin(config),
       },
       placed,
     );

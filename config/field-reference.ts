@@ -97,7 +97,9 @@ export function fieldRows(schema: JsonSchema, prefix = "", parentRequired = true
 
 /** A YAML-ish rendering of a value for a table cell. */
 function cell(value: unknown): string {
-  const text = typeof value === "string" && value !== "" ? value : JSON.stringify(value);
+  // A text of several lines is written as JSON (\n), so the table row stays one line.
+  const plain = typeof value === "string" && value !== "" && !value.includes("\n");
+  const text = plain ? value : JSON.stringify(value);
   return `\`${text.replaceAll("|", "\\|")}\``;
 }
 

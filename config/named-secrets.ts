@@ -1,7 +1,8 @@
 /**
  * Secrets whose config key the stack chooses: the external database's URL (database.urlSecretKey,
  * unless it is the fixed `databaseUrl`), the backup repository's credentials and password
- * (backup.repository.credentials, backup.repository.passwordSecretKey). The stack file holds them as
+ * (backup.repository.credentials, backup.repository.passwordSecretKey), and the idle-GPU notifier's
+ * SMTP password (monitoring.notifier.smtp.passwordSecretKey). The stack file holds them as
  * `gpu-jupyterhub:<key>: {secure: ...}`; one the config does not name is refused, as an unknown
  * section would be (a typo would otherwise leave the secret unused and the deploy without it).
  */
@@ -18,6 +19,8 @@ export function namedSecretKeys(config: PlatformConfig): Set<string> {
     for (const key of Object.values(config.backup.repository.credentials)) keys.add(key);
     if (config.backup.repository.passwordSecretKey) keys.add(config.backup.repository.passwordSecretKey);
   }
+  const { notifier } = config.monitoring;
+  if (notifier.enabled && notifier.smtp.passwordSecretKey) keys.add(notifier.smtp.passwordSecretKey);
   return keys;
 }
 
@@ -35,7 +38,7 @@ export function unnamedSecrets(
         stack,
         ["config", key],
         "key",
-        "a secret no field names: list it in backup.repository.credentials or passwordSecretKey, or database.urlSecretKey, or remove it",
+        "a secret no field names: list it in backup.repository.credentials or passwordSecretKey, database.urlSecretKey or monitoring.notifier.smtp.passwordSecretKey, or remove it",
       ),
     );
 }

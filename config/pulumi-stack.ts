@@ -17,6 +17,8 @@ export interface PlatformSecrets {
   readonly backupCredentials?: Record<string, pulumi.Output<string>>;
   /** backup.repository.passwordSecretKey's value, when the stack names one. */
   readonly backupPassword?: pulumi.Output<string>;
+  /** monitoring.notifier.smtp.passwordSecretKey's value: the idle-GPU notifier's SMTP password. */
+  readonly smtpPassword?: pulumi.Output<string>;
 }
 
 export interface StackConfig {
@@ -71,6 +73,12 @@ export function loadStackConfig(projectDir: string): StackConfig {
       beforeDeploy.push(missingSecret(key, `the backup repository's ${env} is not set`));
   }
 
+  const notifier = loaded.config?.monitoring.notifier;
+  const smtpKey = notifier?.enabled ? notifier.smtp.passwordSecretKey : undefined;
+  const smtpPassword = smtpKey ? pulumiConfig.getSecret(smtpKey) : undefined;
+  if (smtpKey && !smtpPassword)
+    beforeDeploy.push(missingSecret(smtpKey, "the idle-GPU notifier's SMTP password is not set"));
+
   const deploying = !pulumi.runtime.isDryRun();
   const blocking = [
     ...loaded.issues.filter((issue) => issue.severity === "error"),
@@ -93,6 +101,7 @@ export function loadStackConfig(projectDir: string): StackConfig {
       ...(databaseUrl ? { databaseUrl } : {}),
       ...(backupKeys.length > 0 ? { backupCredentials } : {}),
       ...(backupPassword ? { backupPassword } : {}),
+      ...(smtpPassword ? { smtpPassword } : {}),
     },
   };
 }

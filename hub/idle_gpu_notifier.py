@@ -7,13 +7,19 @@ threshold and duration from monitoring.idleGpu) fires for each user pod whose GP
 below the threshold. Each round this service asks Prometheus for the firing alerts, maps each alert's
 pod to the hub user and server that own it (the server's state names its pod), and
 - emails the user (the identity provider's email claim, from the user's auth state) when the idle
-  period is new to it;
-- stops the server once `--stop-after` seconds have passed since that email, if set;
-- forgets a server whose alert has cleared, so its next idle period gets a new email.
+  period is new to it, with the stack's subject and text (monitoring.notifier.email, str.format
+  templates: {user}, {gpu}, {hub_url}, {hub_host}, {stop_notice});
+- puts a notice on the user's hub pages (idle_gpu_notices.py, through the hub's API), with or
+  without an address;
+- stops the server once `--stop-after` seconds have passed since that email, if set, and says so in
+  the notice;
+- forgets a server whose alert has cleared (and takes its notice down), so its next idle period gets
+  a new email.
 Every action is one JSON audit line on stderr ("event": notified, no-address, stopped, cleared).
-Runs as a hub service (the hub gives it JUPYTERHUB_API_TOKEN and JUPYTERHUB_API_URL); standard
-library only. What it remembers is in memory: a restart of the hub may email a user a second time
-for the same idle period.
+Runs as a hub service (the hub gives it JUPYTERHUB_API_TOKEN and JUPYTERHUB_API_URL, and the SMTP
+password as IDLE_GPU_NOTIFIER_SMTP_PASSWORD); standard library only. What it remembers is in memory,
+as are the hub's notices: a restart of the hub may email a user a second time for the same idle
+period (docs/operations.md).
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import os
 import smtplib
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -34,6 +41,8 @@ from urllib.parse import quote, urlencode
 
 log = logging.getLogger("idle-gpu-notifier")
 IDLE_ALERT = 'ALERTS{alertname="JupyterHubGpuIdle", alertstate="firing"}'
+# The email's text when none is given; the stack's defaults (NOTIFIER_EMAIL_DEFAULTS in
+# config/schema/monitoring.ts) are the same, and the hub passes the stack's.
 SUBJECT = "Your GPU on {hub_host} is idle"
 BODY = """Hello {user},
 
@@ -44,6 +53,11 @@ GPUs are scarce: please stop your server if you do not need it ({hub_url}/hub/ho
 """
 
 Key = tuple[str, str]  # (user, server name; "" is the default server)
+STOPPED = float("inf")  # in Notifier.notified: the server was stopped for this idle period
+
+
+def gpu_name(labels: Mapping[str, str]) -> str:
+    return " ".join(filter(None, [labels.get("modelName"), labels.get("GPU_I_PROFILE")])) or "GPU"
 
 
 def get_json(url: str, token: str | None = None) -> Any:
@@ -72,11 +86,16 @@ class Notifier:
     stop_after: float = 0  # seconds after the email; 0: never stop
     auth_state_key: str = "oauth_user"
     email_claim: str = "email"
+    subject: str = SUBJECT
+    body: str = BODY
     notified: dict[Key, float] = field(default_factory=dict)
 
-    def api(self, path: str, method: str = "GET") -> Any:
+    def api(self, path: str, method: str = "GET", data: Any = None) -> Any:
         request = urllib.request.Request(
-            f"{self.api_url}{path}", method=method, headers={"Authorization": f"token {self.token}"}
+            f"{self.api_url}{path}",
+            method=method,
+            headers={"Authorization": f"token {self.token}", "Content-Type": "application/json"},
+            data=json.dumps(data).encode() if data is not None else None,
         )
         with urllib.request.urlopen(request, timeout=30) as response:
             body = response.read()
@@ -97,9 +116,21 @@ class Notifier:
         value = (state.get(self.auth_state_key) or {}).get(self.email_claim)
         return str(value) if value else None
 
+    def show_notice(self, key: Key, kind: str, gpu: str, stop_at: float | None = None) -> None:
+        """The notice on the user's hub pages; a hub that does not take it (an older hub) only loses the notice."""
+        path = "/idle-gpu-notices/" + "/".join(quote(part, safe="") for part in key)
+        try:
+            if kind == "clear":
+                self.api(path, method="DELETE")
+            else:
+                self.api(path, method="PUT", data={"kind": kind, "gpu": gpu, "stop_at": stop_at})
+        except (urllib.error.URLError, OSError) as error:
+            log.warning("the hub did not take the notice for %s: %s", key, error)
+
     def notify(self, key: Key, labels: Mapping[str, str]) -> None:
         user, server = key
-        gpu = " ".join(filter(None, [labels.get("modelName"), labels.get("GPU_I_PROFILE")])) or "GPU"
+        gpu = gpu_name(labels)
+        self.show_notice(key, "idle", gpu, time.time() + self.stop_after if self.stop_after else None)
         to = self.address(user)
         if not to:
             audit("no-address", user=user, server=server, pod=labels.get("pod"))
@@ -108,7 +139,7 @@ class Notifier:
         notice = f"\nIf it stays idle, it will be stopped in {minutes} minutes.\n" if self.stop_after else ""
         host = self.hub_url.split("://")[-1]
         values = {"user": user, "gpu": gpu, "hub_url": self.hub_url, "hub_host": host, "stop_notice": notice}
-        self.send(to, SUBJECT.format(**values), BODY.format(**values))
+        self.send(to, self.subject.format(**values), self.body.format(**values))
         audit("notified", user=user, server=server, pod=labels.get("pod"), to=to, gpu=gpu)
 
     def run_once(self, now: float | None = None) -> None:
@@ -117,7 +148,8 @@ class Notifier:
         owners = self.servers_by_pod() if pods else {}
         idle = {owners[pod]: labels for pod, labels in pods.items() if pod in owners}
         for key in [key for key in self.notified if key not in idle]:
-            del self.notified[key]
+            if self.notified.pop(key) != STOPPED:  # a stopped server's notice stays until it starts again
+                self.show_notice(key, "clear", "")
             audit("cleared", user=key[0], server=key[1])
         for key, labels in idle.items():
             if key not in self.notified:
@@ -128,7 +160,8 @@ class Notifier:
                 path = f"/users/{quote(user)}/servers/{quote(server)}" if server else f"/users/{quote(user)}/server"
                 self.api(path, method="DELETE")
                 audit("stopped", user=user, server=server, pod=labels.get("pod"), after_seconds=self.stop_after)
-                self.notified[key] = float("inf")  # stopped once; forgotten when the alert clears
+                self.show_notice(key, "stopped", gpu_name(labels))
+                self.notified[key] = STOPPED  # stopped once; forgotten when the alert clears
 
 
 def smtp_sender(host: str, port: int, sender: str, starttls: bool, user: str | None, password: str | None):
@@ -157,7 +190,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--smtp-port", type=int, default=587)
     parser.add_argument("--smtp-from", required=True)
     parser.add_argument("--smtp-starttls", action="store_true")
-    parser.add_argument("--smtp-user")
+    parser.add_argument("--smtp-user", help="login name; the password is in IDLE_GPU_NOTIFIER_SMTP_PASSWORD")
+    parser.add_argument("--subject", default=SUBJECT, help="the email's subject, a str.format template")
+    parser.add_argument("--body", default=BODY, help="the email's text, a str.format template")
     parser.add_argument("--auth-state-key", default="oauth_user")
     parser.add_argument("--email-claim", default="email")
     args = parser.parse_args(argv)
@@ -173,6 +208,8 @@ def main(argv: list[str] | None = None) -> None:
         stop_after=args.stop_after,
         auth_state_key=args.auth_state_key,
         email_claim=args.email_claim,
+        subject=args.subject,
+        body=args.body,
     )
     while True:
         try:

@@ -179,6 +179,9 @@ if metrics_token:
 # --- the idle-GPU notifier (monitoring.notifier): emails a user whose GPU stays idle, once per idle period ---
 notifier = settings.get("idle_gpu_notifier")
 if notifier:
+    from idle_gpu_notices import CUSTOM_SCOPES as NOTICE_SCOPES
+
+    smtp_password = os.environ.get("IDLE_GPU_NOTIFIER_SMTP_PASSWORD")  # Secret hub, with smtp_user
     c.JupyterHub.services.append(
         {
             "name": "idle-gpu-notifier",
@@ -194,9 +197,15 @@ if notifier:
                 f"--smtp-port={notifier['smtp_port']}",
                 f"--smtp-from={notifier['smtp_from']}",
                 *(["--smtp-starttls"] if notifier["smtp_starttls"] else []),
+                *([f"--smtp-user={notifier['smtp_user']}"] if notifier.get("smtp_user") else []),
+                *([f"--subject={notifier['subject']}"] if "subject" in notifier else []),
+                *([f"--body={notifier['body']}"] if "body" in notifier else []),
             ],
+            # A service gets only the environment given here (and JupyterHub's own variables).
+            "environment": {"IDLE_GPU_NOTIFIER_SMTP_PASSWORD": smtp_password} if smtp_password else {},
         }
     )
+    c.JupyterHub.custom_scopes = NOTICE_SCOPES  # its notices on the users' pages (block at the end)
     # The pod's name is in the server's state; the email claim in the auth state. The service runs in
     # the hub's pod, which holds both already.
     c.JupyterHub.load_roles.append(
@@ -209,6 +218,7 @@ if notifier:
                 "admin:server_state",
                 "admin:auth_state",
                 "delete:servers",
+                *NOTICE_SCOPES,
             ],
             "services": ["idle-gpu-notifier"],
         }
@@ -301,3 +311,12 @@ if settings["capacity"]["enabled"]:
 
     c.KubeSpawner.profile_list = profile_list_with_places
     c.KubeSpawner.pre_spawn_hook = check_profile_and_place
+
+# --- idle-GPU notices on the users' hub pages (idle_gpu_notices.py): the notifier puts them up through
+# the hub's API, JupyterHub's announcement slot shows them. Last: it adds to the handlers set above. ---
+if notifier:
+    from idle_gpu_notices import IdleGpuNotices, notice_handlers
+
+    idle_gpu_notices = IdleGpuNotices()
+    c.JupyterHub.extra_handlers = [*c.JupyterHub.get("extra_handlers", []), *notice_handlers(idle_gpu_notices)]
+    c.JupyterHub.template_vars = {"announcement": idle_gpu_notices.announcement}

@@ -213,6 +213,20 @@ export const hubSettingsSchema = z.strictObject({
       smtp_port: z.number().int(),
       smtp_from: z.string(),
       smtp_starttls: z.boolean(),
+      smtp_user: z
+        .string()
+        .optional()
+        .describe("Login name at the relay; the password is in env IDLE_GPU_NOTIFIER_SMTP_PASSWORD."),
+      subject: z
+        .string()
+        .optional()
+        .describe(
+          "The email's subject, a str.format template (monitoring.notifier.email); absent: the notifier's own.",
+        ),
+      body: z
+        .string()
+        .optional()
+        .describe("The email's text, a str.format template; absent: the notifier's own."),
     })
     .optional()
     .describe("The idle-GPU notifier service (monitoring.notifier), absent when it is off."),

@@ -98,11 +98,14 @@ export interface HubPodRefs {
   readonly secretChecksum: pulumi.Input<string>;
   /** Secret `hub` holds the metrics token (monitoring enabled): the hub registers it for Prometheus. */
   readonly metricsToken?: boolean;
+  /** Secret `hub` holds the idle-GPU notifier's SMTP password (notifierSmtpLogin). */
+  readonly smtpPassword?: boolean;
 }
 
 function hubEnv(refs: HubPodRefs): k8s.types.input.core.v1.EnvVar[] {
-  const fromHubSecret = (key: Exclude<keyof typeof HUB_SECRET_KEYS, "databaseUrl" | "metricsToken">) =>
-    secretEnv(HUB_SECRET_ENV[key], refs.hubSecretName, HUB_SECRET_KEYS[key]);
+  const fromHubSecret = (
+    key: Exclude<keyof typeof HUB_SECRET_KEYS, "databaseUrl" | "metricsToken" | "smtpPassword">,
+  ) => secretEnv(HUB_SECRET_ENV[key], refs.hubSecretName, HUB_SECRET_KEYS[key]);
   return [
     { name: "PYTHONUNBUFFERED", value: "1" },
     { name: "JUPYTERHUB_SETTINGS", value: `${HUB_CONFIG_DIR}/${SETTINGS_FILE}` },
@@ -116,6 +119,9 @@ function hubEnv(refs: HubPodRefs): k8s.types.input.core.v1.EnvVar[] {
       : secretEnv(HUB_SECRET_ENV.databaseUrl, refs.hubSecretName, HUB_SECRET_KEYS.databaseUrl),
     ...(refs.metricsToken
       ? [secretEnv(HUB_SECRET_ENV.metricsToken, refs.hubSecretName, HUB_SECRET_KEYS.metricsToken)]
+      : []),
+    ...(refs.smtpPassword
+      ? [secretEnv(HUB_SECRET_ENV.smtpPassword, refs.hubSecretName, HUB_SECRET_KEYS.smtpPassword)]
       : []),
   ];
 }

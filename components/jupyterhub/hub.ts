@@ -25,6 +25,8 @@ export interface HubArgs {
   readonly secretChecksum: pulumi.Input<string>;
   /** Secret `hub` holds the metrics token (HubSecrets.metricsToken). */
   readonly metricsToken?: boolean;
+  /** Secret `hub` holds the idle-GPU notifier's SMTP password (HubSecretsArgs.smtpLogin). */
+  readonly smtpPassword?: boolean;
 }
 
 export class Hub extends pulumi.ComponentResource {
@@ -62,6 +64,7 @@ export class Hub extends pulumi.ComponentResource {
         ...(args.databaseSecretName ? { databaseSecretName: args.databaseSecretName } : {}),
         secretChecksum: args.secretChecksum,
         ...(args.metricsToken ? { metricsToken: true } : {}),
+        ...(args.smtpPassword ? { smtpPassword: true } : {}),
       }),
       child,
     );

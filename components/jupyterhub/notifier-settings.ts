@@ -23,6 +23,20 @@ export function idleGpuNotifierSettings(
       smtp_port: notifier.smtp.port,
       smtp_from: notifier.smtp.from,
       smtp_starttls: notifier.smtp.starttls,
+      ...(notifier.smtp.username ? { smtp_user: notifier.smtp.username } : {}),
+      subject: notifier.email.subject,
+      body: notifier.email.body,
     },
   };
+}
+
+/**
+ * Whether the hub gets the notifier's SMTP password (Secret `hub`, HUB_SECRET_KEYS.smtpPassword):
+ * the notifier runs and logs in (a username and a password's config key; validation wants both).
+ */
+export function notifierSmtpLogin(config: Pick<PlatformConfig, "monitoring">): boolean {
+  const { smtp } = config.monitoring.notifier;
+  return Boolean(
+    idleGpuNotifierSettings(config).idle_gpu_notifier && smtp.username && smtp.passwordSecretKey,
+  );
 }

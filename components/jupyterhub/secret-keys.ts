@@ -12,6 +12,7 @@ export const HUB_SECRET_KEYS = {
   oauthClientSecret: "oauth-client-secret",
   databaseUrl: "database-url",
   metricsToken: "metrics-token",
+  smtpPassword: "smtp-password",
 } as const;
 
 /** Key of Secret `hub-db`, shared by the hub and PostgreSQL. */
@@ -27,4 +28,6 @@ export const HUB_SECRET_ENV = {
   databaseUrl: "JUPYTERHUB_DB_URL",
   /** The token of service metrics-scraper (scope read:metrics), read by jupyterhub_config.py. */
   metricsToken: "JUPYTERHUB_METRICS_TOKEN",
+  /** The idle-GPU notifier's SMTP password (monitoring.notifier.smtp), handed to its service by jupyterhub_config.py. */
+  smtpPassword: "IDLE_GPU_NOTIFIER_SMTP_PASSWORD",
 } as const;

@@ -30,6 +30,8 @@ export interface SuppliedSecrets {
   readonly backupCredentials?: Readonly<Record<string, pulumi.Output<string>>>;
   /** The backup repositories' restic password, when the stack supplies it (backup.repository.passwordSecretKey). */
   readonly backupPassword?: pulumi.Output<string>;
+  /** The idle-GPU notifier's SMTP password (monitoring.notifier.smtp.passwordSecretKey). */
+  readonly smtpPassword?: pulumi.Output<string>;
 }
 
 export interface HubSecretsArgs {
@@ -38,6 +40,8 @@ export interface HubSecretsArgs {
   readonly namespace: pulumi.Input<string>;
   /** Generate the token Prometheus shows /hub/metrics (scope read:metrics; monitoring.targets.hub). */
   readonly metricsToken?: boolean;
+  /** Put the notifier's SMTP password in Secret `hub` (notifierSmtpLogin): the stack's, or a placeholder in preview. */
+  readonly smtpLogin?: boolean;
 }
 
 export class HubSecrets extends pulumi.ComponentResource {
@@ -71,6 +75,15 @@ export class HubSecrets extends pulumi.ComponentResource {
       [HUB_SECRET_KEYS.oauthClientSecret]: oauthClientSecret,
       ...(args.secrets.databaseUrl ? { [HUB_SECRET_KEYS.databaseUrl]: args.secrets.databaseUrl } : {}),
       ...(args.metricsToken ? { [HUB_SECRET_KEYS.metricsToken]: hex32("metrics-token") } : {}),
+      ...(args.smtpLogin
+        ? {
+            [HUB_SECRET_KEYS.smtpPassword]:
+              args.secrets.smtpPassword ??
+              pulumi.secret(
+                "not-set-in-preview: pulumi config set --secret <monitoring.notifier.smtp.passwordSecretKey>",
+              ),
+          }
+        : {}),
     });
     this.metricsToken = hubValues[HUB_SECRET_KEYS.metricsToken];
     const hub = new k8s.core.v1.Secret(

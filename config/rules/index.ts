@@ -13,7 +13,7 @@ import {
 import { cullerTimeoutWithinMaxAge, profileTimeoutsTakeEffect } from "./culling";
 import { nfsServerIsSet } from "./deploy";
 import { gpuProfilesOnlyForGpuGroups, referencedGroupsExist } from "./groups";
-import { notifierIsComplete } from "./monitoring";
+import { notifierIsComplete, notifierTemplatesAreValid, smtpLoginIsWhole } from "./monitoring";
 import { namespacesAreDistinct } from "./namespaces";
 import { identityProviderReachable, metadataAddressStaysClosed } from "./network";
 import {
@@ -61,6 +61,8 @@ export const RULES: Readonly<Record<string, Rule>> = {
   backupRepositoryIsSet,
   namespacesAreDistinct,
   notifierIsComplete,
+  smtpLoginIsWhole,
+  notifierTemplatesAreValid,
   identityProviderReachable,
   metadataAddressStaysClosed,
   budgetsNameKnownGroups,

@@ -7,6 +7,26 @@ import { z } from "zod";
 import { cidr, dnsLabel, hostname, httpsUrl, pinnedImage, port, storageQuantity } from "./common";
 import { metricsScraperSchema } from "./network";
 
+/**
+ * The placeholders the notifier fills in its email (Python's str.format: `{name}`; `{{` and `}}` are
+ * literal braces), checked by config/rules/monitoring.ts. stop_notice is a sentence saying when the
+ * server will be stopped (stopAfterMinutes), or empty.
+ */
+export const NOTIFIER_PLACEHOLDERS = ["user", "gpu", "hub_url", "hub_host", "stop_notice"] as const;
+const PLACEHOLDERS_HELP = `Placeholders: ${NOTIFIER_PLACEHOLDERS.map((name) => `{${name}}`).join(", ")}; {{ and }} for a brace.`;
+
+/** The email's text when the stack gives none (the same as hub/idle_gpu_notifier.py's SUBJECT and BODY). */
+export const NOTIFIER_EMAIL_DEFAULTS = {
+  subject: "Your GPU on {hub_host} is idle",
+  body: `Hello {user},
+
+the GPU of your notebook server ({gpu}) has been almost unused for a while.
+GPUs are scarce: please stop your server if you do not need it ({hub_url}/hub/home).
+{stop_notice}
+-- JupyterHub
+`,
+};
+
 /** A Prometheus duration as its configuration and rules write it: 30s, 5m, 1h, 15d. */
 export const promDuration = z
   .string()
@@ -136,16 +156,43 @@ export const monitoringSchema = z
             port: port.default(587),
             from: z.email().optional().describe("The sender address, e.g. jupyterhub@unileoben.ac.at."),
             starttls: z.boolean().default(true),
+            username: z
+              .string()
+              .min(1)
+              .optional()
+              .describe("Login name at the relay, with passwordSecretKey; without both, no login."),
+            passwordSecretKey: z
+              .string()
+              .min(1)
+              .optional()
+              .describe(
+                "Pulumi secret config key holding the relay's password (pulumi config set --secret gpu-jupyterhub:<key>); it reaches the hub as an environment variable from Secret hub, never the settings.",
+              ),
             addresses: z
               .array(cidr)
               .default([])
               .describe("The relay's addresses: the hub's network policy opens its port to them only."),
           })
           .prefault({}),
+        email: z
+          .strictObject({
+            subject: z
+              .string()
+              .min(1)
+              .regex(/^[^\r\n]*$/, { message: "must be one line" })
+              .default(NOTIFIER_EMAIL_DEFAULTS.subject)
+              .describe(`The email's subject. ${PLACEHOLDERS_HELP}`),
+            body: z
+              .string()
+              .min(1)
+              .default(NOTIFIER_EMAIL_DEFAULTS.body)
+              .describe(`The email's text (plain text). ${PLACEHOLDERS_HELP}`),
+          })
+          .prefault({}),
       })
       .prefault({})
       .describe(
-        "The idle-GPU notifier (hub/idle_gpu_notifier.py), a hub service: emails a user whose GPU alert JupyterHubGpuIdle fires, once per idle period.",
+        "The idle-GPU notifier (hub/idle_gpu_notifier.py), a hub service: emails a user whose GPU alert JupyterHubGpuIdle fires, once per idle period, and shows them a notice on the hub's pages.",
       ),
     quotaNearFullPercent: z
       .number()

@@ -3,9 +3,17 @@
  * Prometheus and the SMTP relay and Prometheus's ingress from the hub, and validation of what it needs.
  */
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { before, describe, test } from "node:test";
+import * as pulumi from "@pulumi/pulumi";
 import { hubSettings } from "../../components/jupyterhub/hub-settings";
+import { loadPlatformConfigFromText } from "../../config/load";
+import { namedSecretKeys } from "../../config/named-secrets";
 import { RULES } from "../../config/rules";
+import { templateProblems } from "../../config/rules/monitoring";
+import { NOTIFIER_EMAIL_DEFAULTS } from "../../config/schema/monitoring";
+import { PROD_STACK, PROJECT_ROOT } from "../helpers";
 import { withMonitoring } from "../support/monitoring-series";
 import { canReach, type Endpoint } from "../support/network-reachability";
 import { type Rendered, render } from "./render-helpers";
@@ -37,6 +45,8 @@ describe("the idle-GPU notifier", () => {
       smtp_port: 587,
       smtp_from: "jupyterhub@unileoben.ac.at",
       smtp_starttls: true,
+      subject: NOTIFIER_EMAIL_DEFAULTS.subject,
+      body: NOTIFIER_EMAIL_DEFAULTS.body,
     });
     assert.equal("idle_gpu_notifier" in hubSettings(withMonitoring({ mode: "bundled" })), false);
   });
@@ -95,5 +105,124 @@ describe("the idle-GPU notifier", () => {
       ],
     );
     assert.deepEqual(rule(withMonitoring(NOTIFIER)), []);
+  });
+
+  test("the email's default text is the notifier's own (hub/idle_gpu_notifier.py's SUBJECT and BODY)", () => {
+    const python = readFileSync(path.join(PROJECT_ROOT, "hub", "idle_gpu_notifier.py"), "utf8");
+    assert.equal(python.match(/^SUBJECT = "(.*)"$/m)?.[1], NOTIFIER_EMAIL_DEFAULTS.subject);
+    assert.equal(python.match(/^BODY = """(.*?)"""$/ms)?.[1], NOTIFIER_EMAIL_DEFAULTS.body);
+  });
+
+  test("the stack's subject and body and the relay's login name reach the hub settings; the password never does", () => {
+    const config = withMonitoring({
+      ...NOTIFIER,
+      notifier: {
+        ...NOTIFIER.notifier,
+        smtp: { ...NOTIFIER.notifier.smtp, username: "jupyterhub", passwordSecretKey: "smtpPassword" },
+        email: { subject: "[{hub_host}] idle GPU", body: "Hello {user}, {{sic}}" },
+      },
+    });
+    const settings = hubSettings(config).idle_gpu_notifier;
+    assert.equal(settings?.smtp_user, "jupyterhub");
+    assert.equal(settings?.subject, "[{hub_host}] idle GPU");
+    assert.equal(settings?.body, "Hello {user}, {{sic}}");
+    assert.ok(!JSON.stringify(hubSettings(config)).includes("smtpPassword"));
+    assert.ok(namedSecretKeys(config).has("smtpPassword"));
+  });
+
+  test("with a login, the password is a key of Secret hub and the hub's env IDLE_GPU_NOTIFIER_SMTP_PASSWORD; without one, neither", async () => {
+    const login = withMonitoring({
+      ...NOTIFIER,
+      notifier: {
+        ...NOTIFIER.notifier,
+        smtp: { ...NOTIFIER.notifier.smtp, username: "jupyterhub", passwordSecretKey: "smtpPassword" },
+      },
+    });
+    const rendered = await render(login, { smtpPassword: pulumi.secret("from-the-stack") });
+    const env = rendered.get("Deployment", "hub").spec.template.spec.containers[0].env;
+    assert.deepEqual(
+      env.find((variable: { name: string }) => variable.name === "IDLE_GPU_NOTIFIER_SMTP_PASSWORD"),
+      {
+        name: "IDLE_GPU_NOTIFIER_SMTP_PASSWORD",
+        valueFrom: { secretKeyRef: { name: "hub", key: "smtp-password" } },
+      },
+    );
+    assert.ok("smtp-password" in rendered.get("Secret", "hub").stringData);
+    for (const without of [on, off]) {
+      assert.equal("smtp-password" in without.get("Secret", "hub").stringData, false);
+      const names = without
+        .get("Deployment", "hub")
+        .spec.template.spec.containers[0].env.map((variable: { name: string }) => variable.name);
+      assert.equal(names.includes("IDLE_GPU_NOTIFIER_SMTP_PASSWORD"), false);
+    }
+  });
+
+  test("templates: only {user}, {gpu}, {hub_url}, {hub_host} and {stop_notice}, with {{ and }} for braces", () => {
+    assert.deepEqual(templateProblems(NOTIFIER_EMAIL_DEFAULTS.body), []);
+    assert.deepEqual(templateProblems("{{literal}} {user} {stop_notice}"), []);
+    assert.deepEqual(templateProblems("Hello {usr}"), [
+      "unknown placeholder {usr}; did you mean {user}? (known: {user}, {gpu}, {hub_url}, {hub_host}, {stop_notice})",
+    ]);
+    assert.deepEqual(templateProblems("{user!r} {gpu:>10}"), [
+      "{user!r}: write plain {user} (no conversion, format spec, attribute or index)",
+      "{gpu:>10}: write plain {gpu} (no conversion, format spec, attribute or index)",
+    ]);
+    assert.deepEqual(templateProblems("a } b"), ["a single } (write }} for a brace)"]);
+    assert.deepEqual(templateProblems("a { b"), ["a { without its } (write {{ for a brace)"]);
+  });
+
+  test("the password's config key is a secret the stack may hold; without the notifier it is refused like any unnamed secret", () => {
+    const stackFor = (enabled: boolean) =>
+      `${readFileSync(PROD_STACK, "utf8").replace(
+        /^ {4}mode: bundled$/m,
+        [
+          "    mode: bundled",
+          "    notifier:",
+          `      enabled: ${enabled}`,
+          "      smtp:",
+          "        host: smtp.unileoben.ac.at",
+          "        from: jupyterhub@unileoben.ac.at",
+          "        addresses: [10.21.0.25/32]",
+          "        username: jupyterhub",
+          "        passwordSecretKey: smtpRelayPassword",
+        ].join("\n"),
+      )}  gpu-jupyterhub:smtpRelayPassword:\n    secure: AAABAxyz\n`;
+    const issues = (enabled: boolean) =>
+      loadPlatformConfigFromText({ file: "Pulumi.t.yaml", text: stackFor(enabled) }, [])
+        .issues.filter((issue) => /notifier|smtpRelayPassword/.test(String(issue.field)))
+        .map((issue) => `${issue.field}: ${issue.message}`);
+    assert.deepEqual(issues(true), []);
+    assert.deepEqual(issues(false), [
+      "config.gpu-jupyterhub:smtpRelayPassword: a secret no field names: list it in backup.repository.credentials or passwordSecretKey, database.urlSecretKey or monitoring.notifier.smtp.passwordSecretKey, or remove it",
+    ]);
+  });
+
+  test("validation: a bad placeholder and half a login are reported at their line in the stack file", () => {
+    const stackText = readFileSync(PROD_STACK, "utf8").replace(
+      /^ {4}mode: bundled$/m,
+      [
+        "    mode: bundled",
+        "    notifier:",
+        "      enabled: true",
+        "      smtp:",
+        "        host: smtp.unileoben.ac.at",
+        "        from: jupyterhub@unileoben.ac.at",
+        "        addresses: [10.21.0.25/32]",
+        "        username: jupyterhub",
+        "      email:",
+        '        subject: "GPU idle on {host}"',
+        '        body: "Hello {user}"',
+      ].join("\n"),
+    );
+    assert.ok(stackText.includes("GPU idle on {host}"));
+    const result = loadPlatformConfigFromText({ file: "Pulumi.t.yaml", text: stackText }, []);
+    const line = (needle: string) => stackText.split("\n").findIndex((text) => text.includes(needle)) + 1;
+    const found = result.issues
+      .filter((issue) => String(issue.field).includes("notifier"))
+      .map((issue) => `${issue.file}:${issue.position?.line}: ${issue.field}: ${issue.message}`);
+    assert.deepEqual(found, [
+      `Pulumi.t.yaml:${line("username: jupyterhub")}: monitoring.notifier.smtp.username: a login needs passwordSecretKey too: the Pulumi secret config key holding the relay's password`,
+      `Pulumi.t.yaml:${line("GPU idle on {host}")}: monitoring.notifier.email.subject: unknown placeholder {host}; did you mean {hub_host}? (known: {user}, {gpu}, {hub_url}, {hub_host}, {stop_notice})`,
+    ]);
   });
 });

@@ -2,11 +2,14 @@
 rendered rules on a stand-in DCGM exporter (as in test_hub_metrics.py), a real SMTP server (aiosmtpd)
 and a stand-in for the hub's REST API (the users' servers cannot run here: there is no cluster).
 An idle GPU's user gets exactly one email per idle period, a user without an email claim none, a busy
-GPU's user none; the server is stopped once after the grace period; a new idle period emails again."""
+GPU's user none; the server is stopped once after the grace period; a new idle period emails again.
+The notices on the hub's pages are put up and taken down as the emails go (the hub's side of them, with
+a real hub: test_idle_gpu_notices.py); the email's text is the stack's; the relay's login is real SMTP AUTH."""
 
 from __future__ import annotations
 
 import json
+import smtplib
 import subprocess
 import sys
 import threading
@@ -52,10 +55,18 @@ class Dcgm(BaseHTTPRequestHandler):
 
 
 class HubApi(BaseHTTPRequestHandler):
-    """GET /users?state=active (servers with their pod), GET /users/<name> (auth state), DELETE a server."""
+    """GET /users?state=active (servers with their pod), GET /users/<name> (auth state), DELETE a server,
+    PUT and DELETE /idle-gpu-notices/<user>/<server> (the hub's notices)."""
 
     emails = {"alice": "alice@unileoben.ac.at", "bob": "bob@unileoben.ac.at"}  # carol's provider sends none
     deleted: list[str] = []
+    notices: list[tuple[str, str, Any]] = []  # (method, path, body)
+
+    def do_PUT(self) -> None:
+        if self.authorized():
+            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+            type(self).notices.append(("PUT", self.path, body))
+            self.reply(204)
 
     def reply(self, status: int, body: Any = None) -> None:
         data = json.dumps(body).encode() if body is not None else b""
@@ -83,7 +94,10 @@ class HubApi(BaseHTTPRequestHandler):
 
     def do_DELETE(self) -> None:
         if self.authorized():
-            type(self).deleted.append(self.path)
+            if self.path.startswith("/idle-gpu-notices/"):
+                type(self).notices.append(("DELETE", self.path, None))
+            else:
+                type(self).deleted.append(self.path)
             self.reply(204)
 
     def log_message(self, *args: Any) -> None:
@@ -154,6 +168,7 @@ def test_one_email_per_idle_period_and_a_stop_after_the_grace_period(
     smtp.start()
     hub = serve(HubApi)
     HubApi.deleted.clear()
+    HubApi.notices.clear()
     notifier = Notifier(
         api_url=f"http://127.0.0.1:{hub.server_port}",
         token=HUB_TOKEN,
@@ -193,6 +208,21 @@ def test_one_email_per_idle_period_and_a_stop_after_the_grace_period(
         ]
         assert ("no-address", "carol") in [(e["event"], e["user"]) for e in events]
         assert all(e["user"] != "bob" for e in events)
+        # The hub's notices: up with the email (or without an address), "stopped" after the stop, kept
+        # when the stopped server's alert clears; a new idle period puts up a new one.
+        notices = [(method, path, body and body["kind"]) for method, path, body in HubApi.notices]
+        assert [n for n in notices if "/alice/" in n[1]] == [
+            ("PUT", "/idle-gpu-notices/alice/", "idle"),
+            ("PUT", "/idle-gpu-notices/alice/", "stopped"),
+            ("PUT", "/idle-gpu-notices/alice/", "idle"),
+        ]
+        assert [n for n in notices if "/carol/" in n[1]][:2] == [
+            ("PUT", "/idle-gpu-notices/carol/", "idle"),
+            ("PUT", "/idle-gpu-notices/carol/", "stopped"),
+        ]
+        first = HubApi.notices[0][2]
+        assert first["gpu"] in ("NVIDIA A100 80GB PCIe", "NVIDIA A100 80GB PCIe 1g.5gb")
+        assert first["stop_at"] == pytest.approx(time.time(), abs=120)
     finally:
         UTILISATION["alice"] = 3.0
         smtp.stop()
@@ -211,10 +241,13 @@ def test_the_hub_runs_it_as_a_service_with_its_settings_and_a_role_of_its_own(
         "smtp_port": 587,
         "smtp_from": "jupyterhub@unileoben.ac.at",
         "smtp_starttls": True,
+        "smtp_user": "jupyterhub",
+        "subject": "GPU idle",
+        "body": "Hello {user},\n\nyour GPU is idle.\n",
     }
     settings_file = tmp_path / "settings.json"
     settings_file.write_text(json.dumps({**settings, "idle_gpu_notifier": notifier}), encoding="utf-8")
-    config = load_hub_config(settings_file, JUPYTERHUB_DB_PASSWORD="x")
+    config = load_hub_config(settings_file, JUPYTERHUB_DB_PASSWORD="x", IDLE_GPU_NOTIFIER_SMTP_PASSWORD="s3cret")
     [service] = [s for s in config.JupyterHub.services if s["name"] == "idle-gpu-notifier"]
     assert service["command"][1:] == [
         str(HUB_DIR / "idle_gpu_notifier.py"),
@@ -227,7 +260,13 @@ def test_the_hub_runs_it_as_a_service_with_its_settings_and_a_role_of_its_own(
         "--smtp-port=587",
         "--smtp-from=jupyterhub@unileoben.ac.at",
         "--smtp-starttls",
+        "--smtp-user=jupyterhub",
+        "--subject=GPU idle",
+        "--body=Hello {user},\n\nyour GPU is idle.\n",
     ]
+    # The password reaches the service from the hub's environment (Secret hub), never the settings.
+    assert service["environment"] == {"IDLE_GPU_NOTIFIER_SMTP_PASSWORD": "s3cret"}
+    assert "s3cret" not in settings_file.read_text(encoding="utf-8")
     [role] = [r for r in config.JupyterHub.load_roles if r["name"] == "idle-gpu-notifier"]
     assert role["services"] == ["idle-gpu-notifier"]
     assert set(role["scopes"]) == {
@@ -237,9 +276,96 @@ def test_the_hub_runs_it_as_a_service_with_its_settings_and_a_role_of_its_own(
         "admin:server_state",
         "admin:auth_state",
         "delete:servers",
+        "custom:idle-gpu-notices:write",
     }
+    assert "custom:idle-gpu-notices:write" in config.JupyterHub.custom_scopes
+    # Its notices: a handler of the hub's API, after the capacity handlers (kept), and the announcement.
+    patterns = [h[0] for h in config.JupyterHub.extra_handlers]
+    assert patterns[-1] == r"/api/idle-gpu-notices/([^/]+)(?:/([^/]*))?"
+    assert "/api/capacity" in patterns  # prod has hub.capacity on: its handlers stay
+    assert callable(config.JupyterHub.template_vars["announcement"])
     # Off (prod today): no such service.
     plain = tmp_path / "plain.json"
     plain.write_text(json.dumps(settings), encoding="utf-8")
-    services = load_hub_config(plain, JUPYTERHUB_DB_PASSWORD="x").JupyterHub.services
-    assert all(s["name"] != "idle-gpu-notifier" for s in services)
+    plain_config = load_hub_config(plain, JUPYTERHUB_DB_PASSWORD="x")
+    assert all(s["name"] != "idle-gpu-notifier" for s in plain_config.JupyterHub.services)
+    assert "template_vars" not in plain_config.JupyterHub
+
+
+def test_the_stacks_text_and_a_cleared_period_takes_the_notice_down() -> None:
+    """The subject and body are the stack's templates; a period that ends without a stop takes its notice down."""
+    sent: list[tuple[str, str, str]] = []
+    hub = serve(HubApi)
+    HubApi.notices.clear()
+    notifier = Notifier(
+        api_url=f"http://127.0.0.1:{hub.server_port}",
+        token=HUB_TOKEN,
+        prometheus_url="http://127.0.0.1:1",
+        send=lambda to, subject, body: sent.append((to, subject, body)),
+        hub_url="https://jupyterhub.cps.unileoben.ac.at",
+        subject="[{hub_host}] {gpu} idle",
+        body="Dear {user}: {{literal braces}} {hub_url}{stop_notice}",
+    )
+    labels = {"pod": "jupyter-alice", "modelName": "NVIDIA A100 80GB PCIe"}
+    try:
+        notifier.notify(("alice", "train"), labels)
+        assert sent == [
+            (
+                "alice@unileoben.ac.at",
+                "[jupyterhub.cps.unileoben.ac.at] NVIDIA A100 80GB PCIe idle",
+                "Dear alice: {literal braces} https://jupyterhub.cps.unileoben.ac.at",
+            )
+        ]
+        notifier.notified[("alice", "train")] = 0
+        notifier.servers_by_pod = lambda: {}  # type: ignore[method-assign]
+        import idle_gpu_notifier
+
+        original = idle_gpu_notifier.firing_pods
+        idle_gpu_notifier.firing_pods = lambda url: {}
+        try:
+            notifier.run_once()
+        finally:
+            idle_gpu_notifier.firing_pods = original
+        assert [(m, p) for m, p, _ in HubApi.notices] == [
+            ("PUT", "/idle-gpu-notices/alice/train"),
+            ("DELETE", "/idle-gpu-notices/alice/train"),
+        ]
+    finally:
+        hub.shutdown()
+        hub.server_close()
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_the_relay_login_is_real_smtp_auth_with_the_password_from_the_environment() -> None:
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    def check(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
+        ok = isinstance(data, LoginPassword) and (data.login, data.password) == (b"jupyterhub", b"s3cret")
+        return AuthResult(success=ok, handled=False)
+
+    mailbox = Mailbox()
+    smtp = Controller(
+        mailbox,
+        hostname="127.0.0.1",
+        port=free_port(),
+        authenticator=check,
+        auth_required=True,
+        auth_require_tls=False,  # the test relay has no certificate; the real one gets STARTTLS first
+    )
+    smtp.start()
+    try:
+        smtp_sender("127.0.0.1", smtp.port, "jupyterhub@cps.unileoben.ac.at", False, "jupyterhub", "s3cret")(
+            "alice@unileoben.ac.at", "subject", "body"
+        )
+        assert [to for to, _ in mailbox.messages] == [["alice@unileoben.ac.at"]]
+        with pytest.raises(smtplib.SMTPAuthenticationError):
+            smtp_sender("127.0.0.1", smtp.port, "jupyterhub@cps.unileoben.ac.at", False, "jupyterhub", "wrong")(
+                "alice@unileoben.ac.at", "subject", "body"
+            )
+        with pytest.raises(smtplib.SMTPSenderRefused):  # no login at a relay that wants one
+            smtp_sender("127.0.0.1", smtp.port, "jupyterhub@cps.unileoben.ac.at", False, None, None)(
+                "alice@unileoben.ac.at", "subject", "body"
+            )
+        assert len(mailbox.messages) == 1
+    finally:
+        smtp.stop()
