@@ -5,11 +5,13 @@
  * and serves the series the backup and quota rules read. Then a real Prometheus v3.5.0 with the
  * rendered rules scrapes it (its pod discovery replaced by a static target, as in
  * test/hub/test_hub_metrics.py): a backup run that completes makes its CronJob's age small, a run
- * stopped by its deadline fires JupyterHubBackupFailed.
+ * stopped by its deadline fires JupyterHubBackupFailed; a user pod's profile label reaches
+ * kube_pod_labels and, joined with a stand-in DCGM series (no GPU here), the GPU use per profile.
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { stringify } from "yaml";
@@ -17,6 +19,7 @@ import { freePorts } from "../../sim/ports";
 import { type ProcessRecord, startProcess } from "../../sim/processes";
 import { writeServiceAccountKubeconfig } from "../../sim/service-account";
 import { BUILD_TOOLS } from "../../sim/tools";
+import { hubSettingsFrom, userServer } from "../../sim/user-pods";
 import { waitFor } from "../../sim/wait";
 import { waitDeploymentsAvailable } from "../../sim/workloads";
 import { ensureBuilt } from "../support/promtool";
@@ -25,7 +28,10 @@ import { SETUP_TIMEOUT, type SimulatedStack, simulatedStack, tearDown } from "./
 const NAME = "e2e-kube-state-metrics";
 let sim: SimulatedStack | undefined;
 const stack = () => sim as SimulatedStack;
-let ports: { metrics: number; telemetry: number; prometheus: number };
+let ports: { metrics: number; telemetry: number; prometheus: number; dcgm: number };
+/** A stand-in DCGM exporter (no GPU here): one MIG slice held by jupyter-kiri, 25 % busy. */
+let dcgm: Server | undefined;
+const DCGM_PAGE = `DCGM_FI_PROF_GR_ENGINE_ACTIVE{gpu="0",UUID="GPU-mig",modelName="NVIDIA A100 80GB PCIe",Hostname="gpu-node-1",GPU_I_PROFILE="1g.5gb",GPU_I_ID="7",container="notebook",namespace="jupyterhub",pod="jupyter-kiri"} 0.25\n`;
 let kubeconfig = "";
 const processes: ProcessRecord[] = [];
 
@@ -75,8 +81,14 @@ before(
   async () => {
     sim = await simulatedStack(NAME);
     const { cluster } = stack();
-    const [metrics = 0, telemetry = 0, prometheus = 0] = await freePorts(3);
-    ports = { metrics, telemetry, prometheus };
+    const [metrics = 0, telemetry = 0, prometheus = 0, dcgmPort = 0] = await freePorts(4);
+    ports = { metrics, telemetry, prometheus, dcgm: dcgmPort };
+    // The exporter's text format; Prometheus 3 refuses a scrape without its Content-Type.
+    const format = { "Content-Type": "text/plain; version=0.0.4" };
+    dcgm = createServer((_, response) => response.writeHead(200, format).end(DCGM_PAGE)).listen(
+      dcgmPort,
+      "127.0.0.1",
+    );
     const deployment = rendered("Deployment", "kube-state-metrics");
     const namespace = deployment.metadata.namespace ?? "";
     const pod = deployment.spec.template.spec;
@@ -118,6 +130,11 @@ before(
             honor_labels: true,
             static_configs: [{ targets: [`127.0.0.1:${metrics}`] }],
           },
+          {
+            job_name: "dcgm-exporter",
+            honor_labels: true,
+            static_configs: [{ targets: [`127.0.0.1:${dcgmPort}`] }],
+          },
         ],
       }),
     );
@@ -132,7 +149,10 @@ before(
   { timeout: SETUP_TIMEOUT },
 );
 
-after(() => tearDown(sim, NAME));
+after(() => {
+  dcgm?.close();
+  return tearDown(sim, NAME);
+});
 
 const metricsPage = () => text(`http://127.0.0.1:${ports.metrics}/metrics`);
 const BACKUP = "jupyterhub-backup";
@@ -182,6 +202,41 @@ describe("kube-state-metrics on a simulated cluster, with only its rendered Role
     assert.deepEqual(errors, []);
     const log = readFileSync(processes[0]?.log ?? "", "utf8");
     assert.doesNotMatch(log, /forbidden/i);
+  });
+
+  test("a user pod as KubeSpawner makes it carries its profile; kube_pod_labels shows it (the allowlist) and no other label, and Prometheus with the rendered rules gives its GPU use per profile", async () => {
+    const { client } = stack().cluster;
+    const settings = await hubSettingsFrom(client, "jupyterhub");
+    const server = userServer(settings, "mig-1g-5gb", "kiri");
+    const podLabels = (server.pod.metadata as unknown as { labels: Record<string, string> }).labels;
+    assert.equal(podLabels["gpu-jupyterhub/profile"], "mig-1g-5gb");
+    await client.create("/api/v1/namespaces/jupyterhub/pods", server.pod);
+    const line = await waitFor(
+      "kube_pod_labels of jupyter-kiri",
+      async () =>
+        samples(await metricsPage(), "kube_pod_labels", { namespace: "jupyterhub", pod: "jupyter-kiri" })[0],
+      { timeoutMs: 60_000, intervalMs: 500, processes },
+    );
+    assert.match(line, /label_gpu_jupyterhub_profile="mig-1g-5gb"/);
+    assert.deepEqual(line.match(/label_\w+/g), ["label_gpu_jupyterhub_profile"]);
+    // Prometheus with the rendered rules joins it with the (stand-in) DCGM series: use per profile.
+    const api = `http://127.0.0.1:${ports.prometheus}/api/v1`;
+    const perProfile = await waitFor(
+      "jupyterhub:profile_gpu_utilization:avg_percent in Prometheus",
+      async () => {
+        const expr = encodeURIComponent("jupyterhub:profile_gpu_utilization:avg_percent");
+        const body = JSON.parse(await text(`${api}/query?query=${expr}`)) as {
+          data: { result: { metric: Record<string, string>; value: [number, string] }[] };
+        };
+        return body.data.result.length > 0 && body.data.result;
+      },
+      { timeoutMs: 60_000, intervalMs: 1000, processes },
+    );
+    assert.deepEqual(
+      perProfile.map((sample) => [sample.metric.profile, Number(sample.value[1])]),
+      [["mig-1g-5gb", 25]],
+    );
+    await client.remove("/api/v1/namespaces/jupyterhub/pods/jupyter-kiri");
   });
 
   test("its account may list and watch what it watches, in the hub's and the backup's namespaces only (the API server's own answer)", () => {
