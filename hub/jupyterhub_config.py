@@ -281,7 +281,8 @@ if settings["capacity"]["enabled"]:
         from idle_gpu_notifier import smtp_sender
 
         mail = settings["idle_gpu_notifier"]
-        send = smtp_sender(mail["smtp_host"], mail["smtp_port"], mail["smtp_from"], mail["smtp_starttls"], None, None)
+        login = mail.get("smtp_user"), os.environ.get("IDLE_GPU_NOTIFIER_SMTP_PASSWORD")  # as the notifier logs in
+        send = smtp_sender(mail["smtp_host"], mail["smtp_port"], mail["smtp_from"], mail["smtp_starttls"], *login)
         capacity.on_offer = offer_mailer(send, auth_state_email(), settings["public_url"], capacity.profiles)
     # capacity's handlers first, then any set above (the usage report)
     c.JupyterHub.extra_handlers = [
