@@ -17,9 +17,11 @@ pod to the hub user and server that own it (the server's state names its pod), a
   a new email.
 Every action is one JSON audit line on stderr ("event": notified, no-address, stopped, cleared).
 Runs as a hub service (the hub gives it JUPYTERHUB_API_TOKEN and JUPYTERHUB_API_URL, and the SMTP
-password as IDLE_GPU_NOTIFIER_SMTP_PASSWORD); standard library only. What it remembers is in memory,
-as are the hub's notices: a restart of the hub may email a user a second time for the same idle
-period (docs/operations.md).
+password as IDLE_GPU_NOTIFIER_SMTP_PASSWORD); standard library only, but for what it has done: that
+is kept in the hub's database when the hub gives it IDLE_GPU_NOTIFIER_DB_URL (idle_gpu_memory.py),
+so a hub restart sends no second email for an idle period already notified, the grace period runs on
+from the first email, and the notice of a still-idle server is put up again in the first round (the
+hub keeps notices in memory). A "stopped" notice does not survive a restart.
 """
 
 from __future__ import annotations
@@ -89,6 +91,35 @@ class Notifier:
     subject: str = SUBJECT
     body: str = BODY
     notified: dict[Key, float] = field(default_factory=dict)
+    store: Any = None  # idle_gpu_memory.NotifiedStore: `notified` kept across restarts; None: memory only
+    notified_at: dict[Key, float] = field(default_factory=dict)  # wall-clock time of each email
+    restored: set[Key] = field(default_factory=set)  # notified before a restart: notice to put up again
+
+    def restore(self) -> None:
+        """What the notifier did before a restart, from the store: no second email for an idle period
+        already notified, and the grace period goes on from the first email."""
+        if self.store is None:
+            return
+        elapsed_now, wall_now = time.monotonic(), time.time()
+        for key, (notified_at, stopped) in self.store.load().items():
+            self.notified[key] = STOPPED if stopped else elapsed_now - max(0.0, wall_now - notified_at)
+            self.notified_at[key] = notified_at
+            if not stopped:
+                self.restored.add(key)
+        if self.notified:
+            log.info("remembered %d notified servers from before the restart", len(self.notified))
+
+    def remember(self, key: Key, stopped: bool = False) -> None:
+        if not stopped:
+            self.notified_at[key] = time.time()
+        if self.store is not None:
+            self.store.save(key, self.notified_at.get(key, time.time()), stopped)
+
+    def forget(self, key: Key) -> None:
+        self.notified_at.pop(key, None)
+        self.restored.discard(key)
+        if self.store is not None:
+            self.store.forget(key)
 
     def api(self, path: str, method: str = "GET", data: Any = None) -> Any:
         request = urllib.request.Request(
@@ -150,11 +181,17 @@ class Notifier:
         for key in [key for key in self.notified if key not in idle]:
             if self.notified.pop(key) != STOPPED:  # a stopped server's notice stays until it starts again
                 self.show_notice(key, "clear", "")
+            self.forget(key)
             audit("cleared", user=key[0], server=key[1])
         for key, labels in idle.items():
+            if key in self.restored and self.notified.get(key) != STOPPED:
+                stop_at = self.notified_at[key] + self.stop_after if self.stop_after else None
+                self.show_notice(key, "idle", gpu_name(labels), stop_at)
+            self.restored.discard(key)
             if key not in self.notified:
                 self.notify(key, labels)
                 self.notified[key] = now
+                self.remember(key)
             elif self.stop_after and now - self.notified[key] >= self.stop_after:
                 user, server = key
                 path = f"/users/{quote(user)}/servers/{quote(server)}" if server else f"/users/{quote(user)}/server"
@@ -162,6 +199,7 @@ class Notifier:
                 audit("stopped", user=user, server=server, pod=labels.get("pod"), after_seconds=self.stop_after)
                 self.show_notice(key, "stopped", gpu_name(labels))
                 self.notified[key] = STOPPED  # stopped once; forgotten when the alert clears
+                self.remember(key, stopped=True)
 
 
 def smtp_sender(host: str, port: int, sender: str, starttls: bool, user: str | None, password: str | None):
@@ -211,6 +249,12 @@ def main(argv: list[str] | None = None) -> None:
         subject=args.subject,
         body=args.body,
     )
+    db_url = os.environ.get("IDLE_GPU_NOTIFIER_DB_URL")  # the hub's database (jupyterhub_config.py)
+    if db_url:
+        from idle_gpu_memory import NotifiedStore
+
+        notifier.store = NotifiedStore(db_url)
+        notifier.restore()
     while True:
         try:
             notifier.run_once()

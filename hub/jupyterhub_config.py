@@ -202,7 +202,11 @@ if notifier:
                 *([f"--body={notifier['body']}"] if "body" in notifier else []),
             ],
             # A service gets only the environment given here (and JupyterHub's own variables).
-            "environment": {"IDLE_GPU_NOTIFIER_SMTP_PASSWORD": smtp_password} if smtp_password else {},
+            # What it has done is kept in the hub's database (idle_gpu_memory.py), so a restart sends no second email.
+            "environment": {
+                "IDLE_GPU_NOTIFIER_DB_URL": c.JupyterHub.db_url,
+                **({"IDLE_GPU_NOTIFIER_SMTP_PASSWORD": smtp_password} if smtp_password else {}),
+            },
         }
     )
     c.JupyterHub.custom_scopes = NOTICE_SCOPES  # its notices on the users' pages (block at the end)

@@ -265,7 +265,10 @@ def test_the_hub_runs_it_as_a_service_with_its_settings_and_a_role_of_its_own(
         "--body=Hello {user},\n\nyour GPU is idle.\n",
     ]
     # The password reaches the service from the hub's environment (Secret hub), never the settings.
-    assert service["environment"] == {"IDLE_GPU_NOTIFIER_SMTP_PASSWORD": "s3cret"}
+    assert service["environment"] == {
+        "IDLE_GPU_NOTIFIER_SMTP_PASSWORD": "s3cret",
+        "IDLE_GPU_NOTIFIER_DB_URL": config.JupyterHub.db_url,  # what it did survives a restart (test_idle_gpu_memory.py)
+    }
     assert "s3cret" not in settings_file.read_text(encoding="utf-8")
     [role] = [r for r in config.JupyterHub.load_roles if r["name"] == "idle-gpu-notifier"]
     assert role["services"] == ["idle-gpu-notifier"]
