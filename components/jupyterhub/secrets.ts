@@ -44,6 +44,29 @@ export interface HubSecretsArgs {
   readonly smtpLogin?: boolean;
 }
 
+/**
+ * A secret the stack supplies, or a placeholder naming the config key to set: a preview without it
+ * still renders, and `pulumi up` refuses before anything is deployed (config/pulumi-stack.ts).
+ */
+function required(value: pulumi.Output<string> | undefined, configKey: string): pulumi.Output<string> {
+  return value ?? pulumi.secret(`not-set-in-preview: pulumi config set --secret ${configKey}`);
+}
+
+/** The in-cluster database's generated password and Secret `hub-db`, which holds it. */
+function databasePassword(name: string, namespace: pulumi.Input<string>, opts: pulumi.CustomResourceOptions) {
+  const password = new random.RandomPassword(`${name}-db-password`, { length: 32, special: false }, opts);
+  const secret = new k8s.core.v1.Secret(
+    `${name}-db`,
+    {
+      metadata: objectMeta(NAMES.hubDatabaseSecret, namespace, "hub-db"),
+      type: "Opaque",
+      stringData: secretValues({ [DATABASE_PASSWORD_KEY]: password.result }),
+    },
+    opts,
+  );
+  return { value: password.result, secretName: secret.metadata.name };
+}
+
 export class HubSecrets extends pulumi.ComponentResource {
   readonly hubSecretName: pulumi.Output<string>;
   readonly databaseSecretName?: pulumi.Output<string>;
@@ -65,23 +88,19 @@ export class HubSecrets extends pulumi.ComponentResource {
     const child = { parent: this };
     // 32 random bytes as hex: what JupyterHub wants for the cookie secret and the auth-state key.
     const hex32 = (suffix: string) => new random.RandomBytes(`${name}-${suffix}`, { length: 32 }, child).hex;
-    const oauthClientSecret =
-      args.secrets.oauthClientSecret ??
-      pulumi.secret("not-set-in-preview: pulumi config set --secret oauthClientSecret");
     const hubValues = secretValues({
       [HUB_SECRET_KEYS.proxyAuthToken]: hex32("proxy-auth-token"),
       [HUB_SECRET_KEYS.cookieSecret]: hex32("cookie-secret"),
       [HUB_SECRET_KEYS.cryptKey]: hex32("crypt-key"),
-      [HUB_SECRET_KEYS.oauthClientSecret]: oauthClientSecret,
+      [HUB_SECRET_KEYS.oauthClientSecret]: required(args.secrets.oauthClientSecret, "oauthClientSecret"),
       ...(args.secrets.databaseUrl ? { [HUB_SECRET_KEYS.databaseUrl]: args.secrets.databaseUrl } : {}),
       ...(args.metricsToken ? { [HUB_SECRET_KEYS.metricsToken]: hex32("metrics-token") } : {}),
       ...(args.smtpLogin
         ? {
-            [HUB_SECRET_KEYS.smtpPassword]:
-              args.secrets.smtpPassword ??
-              pulumi.secret(
-                "not-set-in-preview: pulumi config set --secret <monitoring.notifier.smtp.passwordSecretKey>",
-              ),
+            [HUB_SECRET_KEYS.smtpPassword]: required(
+              args.secrets.smtpPassword,
+              "<monitoring.notifier.smtp.passwordSecretKey>",
+            ),
           }
         : {}),
     });
@@ -99,23 +118,10 @@ export class HubSecrets extends pulumi.ComponentResource {
     const checksummed: pulumi.Output<string>[] = Object.values(hubValues);
 
     if (args.config.database.type === "postgres") {
-      const password = new random.RandomPassword(
-        `${name}-db-password`,
-        { length: 32, special: false },
-        child,
-      );
-      const database = new k8s.core.v1.Secret(
-        `${name}-db`,
-        {
-          metadata: objectMeta(NAMES.hubDatabaseSecret, args.namespace, "hub-db"),
-          type: "Opaque",
-          stringData: secretValues({ [DATABASE_PASSWORD_KEY]: password.result }),
-        },
-        child,
-      );
-      this.databaseSecretName = database.metadata.name;
-      this.databasePassword = pulumi.secret(password.result);
-      checksummed.push(password.result);
+      const password = databasePassword(name, args.namespace, child);
+      this.databaseSecretName = password.secretName;
+      this.databasePassword = pulumi.secret(password.value);
+      checksummed.push(password.value);
     }
     this.checksum = pulumi.unsecret(pulumi.all(checksummed).apply((values) => checksum(values)));
     this.registerOutputs({
