@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import { dashboards } from "../../components/cluster/monitoring-dashboards";
 import type { PlatformConfig } from "../../config/schema/platform";
-import { expectPass, gpu, RULES_FILE, slice, withMonitoring } from "../support/monitoring-series";
+import { expectPass, gpu, ruleTests, slice, withMonitoring } from "../support/monitoring-series";
 import { ensureBuilt, folderWith, promtool } from "../support/promtool";
 import { type Rendered, render } from "./render-helpers";
 
@@ -43,33 +43,29 @@ describe("dashboards: every panel's expression is PromQL promtool accepts", () =
   test("test rules: the idle and per-kind panels count what the rules found (2 idle, 3 full GPUs and 1 slice held)", () => {
     const gpuPanels = dashboards(config)[0]?.panels ?? [];
     const expr = (title: string) => gpuPanels.find((panel) => panel.title === title)?.targets[0]?.expr ?? "";
-    const tests = {
-      rule_files: [RULES_FILE],
-      evaluation_interval: "1m",
-      tests: [
-        {
-          interval: "1m",
-          input_series: [
-            gpu("jupyter-alice", "0", "3x40"),
-            gpu("jupyter-bob", "1", "95x40"),
-            gpu("jupyter-dave", "2", "2x20 90 2x19"),
-            slice("jupyter-carol", "7", "0.0625x40"),
-          ],
-          promql_expr_test: [
-            { expr: expr("Idle GPUs now"), eval_time: "31m", exp_samples: [{ labels: "{}", value: 2 }] },
-            { expr: expr("Idle GPUs now"), eval_time: "10m", exp_samples: [{ labels: "{}", value: 0 }] },
-            {
-              expr: expr("GPUs and slices held by users, by kind"),
-              eval_time: "5m",
-              exp_samples: [
-                { labels: "{}", value: 3 },
-                { labels: '{GPU_I_PROFILE="1g.5gb"}', value: 1 },
-              ],
-            },
-          ],
-        },
-      ],
-    };
+    const tests = ruleTests([
+      {
+        interval: "1m",
+        input_series: [
+          gpu("jupyter-alice", "0", "3x40"),
+          gpu("jupyter-bob", "1", "95x40"),
+          gpu("jupyter-dave", "2", "2x20 90 2x19"),
+          slice("jupyter-carol", "7", "0.0625x40"),
+        ],
+        promql_expr_test: [
+          { expr: expr("Idle GPUs now"), eval_time: "31m", exp_samples: [{ labels: "{}", value: 2 }] },
+          { expr: expr("Idle GPUs now"), eval_time: "10m", exp_samples: [{ labels: "{}", value: 0 }] },
+          {
+            expr: expr("GPUs and slices held by users, by kind"),
+            eval_time: "5m",
+            exp_samples: [
+              { labels: "{}", value: 3 },
+              { labels: '{GPU_I_PROFILE="1g.5gb"}', value: 1 },
+            ],
+          },
+        ],
+      },
+    ]);
     expectPass(config, tests);
   });
 });

@@ -19,6 +19,7 @@ import {
   expectPass,
   gpu,
   RULES_FILE,
+  ruleTests,
   series,
   slice,
   withMonitoring,
@@ -69,55 +70,51 @@ const idleAlert = (user: string, gpuLabels: Record<string, string>, value: strin
 
 describe("promtool test rules: what fires, and when", () => {
   test("an idle GPU and an idle MIG slice alert after 30 minutes below 10 %; a busy GPU, a short pause and an unassigned GPU do not", () => {
-    const tests = {
-      rule_files: [RULES_FILE],
-      evaluation_interval: "1m",
-      tests: [
-        {
-          interval: "1m",
-          input_series: [
-            gpu("jupyter-alice", "0", "3x40"),
-            gpu("jupyter-bob", "1", "95x40"),
-            gpu("jupyter-dave", "2", "2x20 90 2x19"),
-            series("DCGM_FI_DEV_GPU_UTIL", { ...DCGM, ...A100, gpu: "3", UUID: "GPU-free" }, "0x40"),
-            slice("jupyter-carol", "7", "0.0625x40"),
-          ],
-          promql_expr_test: [
-            {
-              expr: 'jupyterhub:user_gpu_utilization:percent{user=~"alice|carol"}',
-              eval_time: "5m",
-              exp_samples: [
-                { labels: labelsOf("alice", { gpu: "0", UUID: "GPU-jupyter-alice" }), value: 3 },
-                {
-                  labels: labelsOf("carol", {
-                    gpu: "0",
-                    UUID: "GPU-mig",
-                    GPU_I_PROFILE: "1g.5gb",
-                    GPU_I_ID: "7",
-                  }),
-                  value: 6.25,
-                },
-              ],
-            },
-          ],
-          alert_rule_test: [
-            { eval_time: "29m", alertname: "JupyterHubGpuIdle", exp_alerts: [] },
-            {
-              eval_time: "31m",
-              alertname: "JupyterHubGpuIdle",
-              exp_alerts: [
-                idleAlert("alice", { gpu: "0", UUID: "GPU-jupyter-alice" }, "3"),
-                idleAlert(
-                  "carol",
-                  { gpu: "0", UUID: "GPU-mig", GPU_I_PROFILE: "1g.5gb", GPU_I_ID: "7" },
-                  "6.25",
-                ),
-              ],
-            },
-          ],
-        },
-      ],
-    };
+    const tests = ruleTests([
+      {
+        interval: "1m",
+        input_series: [
+          gpu("jupyter-alice", "0", "3x40"),
+          gpu("jupyter-bob", "1", "95x40"),
+          gpu("jupyter-dave", "2", "2x20 90 2x19"),
+          series("DCGM_FI_DEV_GPU_UTIL", { ...DCGM, ...A100, gpu: "3", UUID: "GPU-free" }, "0x40"),
+          slice("jupyter-carol", "7", "0.0625x40"),
+        ],
+        promql_expr_test: [
+          {
+            expr: 'jupyterhub:user_gpu_utilization:percent{user=~"alice|carol"}',
+            eval_time: "5m",
+            exp_samples: [
+              { labels: labelsOf("alice", { gpu: "0", UUID: "GPU-jupyter-alice" }), value: 3 },
+              {
+                labels: labelsOf("carol", {
+                  gpu: "0",
+                  UUID: "GPU-mig",
+                  GPU_I_PROFILE: "1g.5gb",
+                  GPU_I_ID: "7",
+                }),
+                value: 6.25,
+              },
+            ],
+          },
+        ],
+        alert_rule_test: [
+          { eval_time: "29m", alertname: "JupyterHubGpuIdle", exp_alerts: [] },
+          {
+            eval_time: "31m",
+            alertname: "JupyterHubGpuIdle",
+            exp_alerts: [
+              idleAlert("alice", { gpu: "0", UUID: "GPU-jupyter-alice" }, "3"),
+              idleAlert(
+                "carol",
+                { gpu: "0", UUID: "GPU-mig", GPU_I_PROFILE: "1g.5gb", GPU_I_ID: "7" },
+                "6.25",
+              ),
+            ],
+          },
+        ],
+      },
+    ]);
     expectPass(config, tests);
   });
 
@@ -142,59 +139,55 @@ describe("promtool test rules: what fires, and when", () => {
           "jupyterhub:user_gpu_utilization_by_profile:percent",
         )
         .replace(/}$/, `, profile="${profile}"}`);
-    const tests = {
-      rule_files: [RULES_FILE],
-      evaluation_interval: "1m",
-      tests: [
-        {
-          interval: "1m",
-          input_series: [
-            gpu("jupyter-alice", "0", "3x20"),
-            gpu("jupyter-bob", "1", "95x20"),
-            slice("jupyter-carol", "7", "0.0625x20"),
-            gpu("jupyter-dave", "2", "50x20"),
-            ksm("10.42.3.40:8080", "jupyter-alice", "a100-full"),
-            ksm("10.42.3.41:8080", "jupyter-alice", "a100-full"),
-            ksm("10.42.3.40:8080", "jupyter-bob", "a100-full"),
-            ksm("10.42.3.40:8080", "jupyter-carol", "mig-1g-5gb"),
-            ksm("10.42.3.40:8080", "jupyter-dave"),
-            ksm("10.42.3.40:8080", "jupyter-erin", "cpu-small"),
-          ],
-          promql_expr_test: [
-            {
-              expr: "jupyterhub:user_gpu_utilization_by_profile:percent",
-              eval_time: "5m",
-              exp_samples: [
-                {
-                  labels: withProfile("alice", { gpu: "0", UUID: "GPU-jupyter-alice" }, "a100-full"),
-                  value: 3,
-                },
-                { labels: withProfile("bob", { gpu: "1", UUID: "GPU-jupyter-bob" }, "a100-full"), value: 95 },
-                {
-                  labels: withProfile(
-                    "carol",
-                    { gpu: "0", UUID: "GPU-mig", GPU_I_PROFILE: "1g.5gb", GPU_I_ID: "7" },
-                    "mig-1g-5gb",
-                  ),
-                  value: 6.25,
-                },
-              ],
-            },
-            {
-              expr: "jupyterhub:profile_gpu_utilization:avg_percent",
-              eval_time: "5m",
-              exp_samples: [
-                { labels: 'jupyterhub:profile_gpu_utilization:avg_percent{profile="a100-full"}', value: 49 },
-                {
-                  labels: 'jupyterhub:profile_gpu_utilization:avg_percent{profile="mig-1g-5gb"}',
-                  value: 6.25,
-                },
-              ],
-            },
-          ],
-        },
-      ],
-    };
+    const tests = ruleTests([
+      {
+        interval: "1m",
+        input_series: [
+          gpu("jupyter-alice", "0", "3x20"),
+          gpu("jupyter-bob", "1", "95x20"),
+          slice("jupyter-carol", "7", "0.0625x20"),
+          gpu("jupyter-dave", "2", "50x20"),
+          ksm("10.42.3.40:8080", "jupyter-alice", "a100-full"),
+          ksm("10.42.3.41:8080", "jupyter-alice", "a100-full"),
+          ksm("10.42.3.40:8080", "jupyter-bob", "a100-full"),
+          ksm("10.42.3.40:8080", "jupyter-carol", "mig-1g-5gb"),
+          ksm("10.42.3.40:8080", "jupyter-dave"),
+          ksm("10.42.3.40:8080", "jupyter-erin", "cpu-small"),
+        ],
+        promql_expr_test: [
+          {
+            expr: "jupyterhub:user_gpu_utilization_by_profile:percent",
+            eval_time: "5m",
+            exp_samples: [
+              {
+                labels: withProfile("alice", { gpu: "0", UUID: "GPU-jupyter-alice" }, "a100-full"),
+                value: 3,
+              },
+              { labels: withProfile("bob", { gpu: "1", UUID: "GPU-jupyter-bob" }, "a100-full"), value: 95 },
+              {
+                labels: withProfile(
+                  "carol",
+                  { gpu: "0", UUID: "GPU-mig", GPU_I_PROFILE: "1g.5gb", GPU_I_ID: "7" },
+                  "mig-1g-5gb",
+                ),
+                value: 6.25,
+              },
+            ],
+          },
+          {
+            expr: "jupyterhub:profile_gpu_utilization:avg_percent",
+            eval_time: "5m",
+            exp_samples: [
+              { labels: 'jupyterhub:profile_gpu_utilization:avg_percent{profile="a100-full"}', value: 49 },
+              {
+                labels: 'jupyterhub:profile_gpu_utilization:avg_percent{profile="mig-1g-5gb"}',
+                value: 6.25,
+              },
+            ],
+          },
+        ],
+      },
+    ]);
     expectPass(config, tests);
   });
 
@@ -202,50 +195,42 @@ describe("promtool test rules: what fires, and when", () => {
     const hub = { job: "jupyterhub-hub", instance: "10.42.0.7:8081", namespace: "jupyterhub", pod: "hub-0" };
     const bucket = (le: string, values: string) =>
       series("jupyterhub_server_spawn_duration_seconds_bucket", { ...hub, status: "success", le }, values);
-    const tests = {
-      rule_files: [RULES_FILE],
-      evaluation_interval: "1m",
-      tests: [
-        {
-          interval: "1m",
-          input_series: [
-            series(
-              "jupyterhub_server_spawn_duration_seconds_count",
-              { ...hub, status: "failure" },
-              "0x5 1x30",
-            ),
-            // Every spawn takes between 300 and 600 s: one more each minute in the 600 bucket.
-            bucket("300", "0x60"),
-            bucket("600", "0+1x60"),
-            bucket("+Inf", "0+1x60"),
-          ],
-          alert_rule_test: [
-            { eval_time: "4m", alertname: "JupyterHubSpawnFailures", exp_alerts: [] },
-            {
-              eval_time: "7m",
-              alertname: "JupyterHubSpawnFailures",
-              exp_alerts: [
-                {
-                  exp_labels: { severity: "warning" },
-                  exp_annotations: annotationsOf("JupyterHubSpawnFailures"),
-                },
-              ],
-            },
-            { eval_time: "40m", alertname: "JupyterHubSpawnFailures", exp_alerts: [] },
-            {
-              eval_time: "50m",
-              alertname: "JupyterHubSpawnsSlow",
-              exp_alerts: [
-                {
-                  exp_labels: { severity: "warning" },
-                  exp_annotations: annotationsOf("JupyterHubSpawnsSlow"),
-                },
-              ],
-            },
-          ],
-        },
-      ],
-    };
+    const tests = ruleTests([
+      {
+        interval: "1m",
+        input_series: [
+          series("jupyterhub_server_spawn_duration_seconds_count", { ...hub, status: "failure" }, "0x5 1x30"),
+          // Every spawn takes between 300 and 600 s: one more each minute in the 600 bucket.
+          bucket("300", "0x60"),
+          bucket("600", "0+1x60"),
+          bucket("+Inf", "0+1x60"),
+        ],
+        alert_rule_test: [
+          { eval_time: "4m", alertname: "JupyterHubSpawnFailures", exp_alerts: [] },
+          {
+            eval_time: "7m",
+            alertname: "JupyterHubSpawnFailures",
+            exp_alerts: [
+              {
+                exp_labels: { severity: "warning" },
+                exp_annotations: annotationsOf("JupyterHubSpawnFailures"),
+              },
+            ],
+          },
+          { eval_time: "40m", alertname: "JupyterHubSpawnFailures", exp_alerts: [] },
+          {
+            eval_time: "50m",
+            alertname: "JupyterHubSpawnsSlow",
+            exp_alerts: [
+              {
+                exp_labels: { severity: "warning" },
+                exp_annotations: annotationsOf("JupyterHubSpawnsSlow"),
+              },
+            ],
+          },
+        ],
+      },
+    ]);
     expectPass(config, tests);
   });
 
@@ -259,56 +244,52 @@ describe("promtool test rules: what fires, and when", () => {
     const used = (resource: string, type: string, values: string) =>
       series("kube_resourcequota", { ...quota, resource, type }, values);
     const hub = { job: "jupyterhub-hub", instance: "10.42.0.7:8081", namespace: "jupyterhub", pod: "hub-0" };
-    const tests = {
-      rule_files: [RULES_FILE],
-      evaluation_interval: "1m",
-      tests: [
-        {
-          interval: "1m",
-          input_series: [
-            used("requests.nvidia.com/gpu", "hard", "8x20"),
-            used("requests.nvidia.com/gpu", "used", "8x20"),
-            used("requests.cpu", "hard", "200x20"),
-            used("requests.cpu", "used", "100x20"),
-            series("up", hub, "1x3 0x20"),
-          ],
-          alert_rule_test: [
-            { eval_time: "4m", alertname: "JupyterHubQuotaNearlyFull", exp_alerts: [] },
-            {
-              eval_time: "6m",
-              alertname: "JupyterHubQuotaNearlyFull",
-              exp_alerts: [
-                {
-                  // Per quota and resource: a second kube-state-metrics (another job, instance) changes nothing.
-                  exp_labels: {
-                    namespace: "jupyterhub",
-                    resourcequota: "jupyterhub-quota",
-                    resource: "requests.nvidia.com/gpu",
-                    severity: "warning",
-                  },
-                  exp_annotations: {
-                    summary: "requests.nvidia.com/gpu of the users' quota nearly used up",
-                    description:
-                      "requests.nvidia.com/gpu of jupyterhub-quota is 100 % used (alert at 90 %): the next users may not start.",
-                  },
+    const tests = ruleTests([
+      {
+        interval: "1m",
+        input_series: [
+          used("requests.nvidia.com/gpu", "hard", "8x20"),
+          used("requests.nvidia.com/gpu", "used", "8x20"),
+          used("requests.cpu", "hard", "200x20"),
+          used("requests.cpu", "used", "100x20"),
+          series("up", hub, "1x3 0x20"),
+        ],
+        alert_rule_test: [
+          { eval_time: "4m", alertname: "JupyterHubQuotaNearlyFull", exp_alerts: [] },
+          {
+            eval_time: "6m",
+            alertname: "JupyterHubQuotaNearlyFull",
+            exp_alerts: [
+              {
+                // Per quota and resource: a second kube-state-metrics (another job, instance) changes nothing.
+                exp_labels: {
+                  namespace: "jupyterhub",
+                  resourcequota: "jupyterhub-quota",
+                  resource: "requests.nvidia.com/gpu",
+                  severity: "warning",
                 },
-              ],
-            },
-            { eval_time: "12m", alertname: "JupyterHubMetricsTargetDown", exp_alerts: [] },
-            {
-              eval_time: "14m",
-              alertname: "JupyterHubMetricsTargetDown",
-              exp_alerts: [
-                {
-                  exp_labels: { ...hub, severity: "warning" },
-                  exp_annotations: annotationsOf("JupyterHubMetricsTargetDown", hub),
+                exp_annotations: {
+                  summary: "requests.nvidia.com/gpu of the users' quota nearly used up",
+                  description:
+                    "requests.nvidia.com/gpu of jupyterhub-quota is 100 % used (alert at 90 %): the next users may not start.",
                 },
-              ],
-            },
-          ],
-        },
-      ],
-    };
+              },
+            ],
+          },
+          { eval_time: "12m", alertname: "JupyterHubMetricsTargetDown", exp_alerts: [] },
+          {
+            eval_time: "14m",
+            alertname: "JupyterHubMetricsTargetDown",
+            exp_alerts: [
+              {
+                exp_labels: { ...hub, severity: "warning" },
+                exp_annotations: annotationsOf("JupyterHubMetricsTargetDown", hub),
+              },
+            ],
+          },
+        ],
+      },
+    ]);
     expectPass(config, tests);
   });
 });
@@ -344,10 +325,8 @@ describe("promtool test rules: the backups (kube-state-metrics' series for the b
 
   test("a fresh backup is quiet; a stale one alerts once older than its period plus 7 h; a failed run alerts at once and stops when a later run succeeds; a failure made good long ago does not", () => {
     // The test starts at time 0, one hour after the nightly runs (02:15) and the weekly datasets run.
-    const tests = {
-      rule_files: [RULES_FILE],
-      evaluation_interval: "10m",
-      tests: [
+    const tests = ruleTests(
+      [
         {
           interval: "10m",
           input_series: [
@@ -443,39 +422,36 @@ describe("promtool test rules: the backups (kube-state-metrics' series for the b
           ],
         },
       ],
-    };
+      "10m",
+    );
     expectPass(config, tests);
   });
 
   test("without kube-state-metrics' series for the backup namespace, an alert says the backups are not watched after 15 minutes", () => {
-    const tests = {
-      rule_files: [RULES_FILE],
-      evaluation_interval: "1m",
-      tests: [
-        {
-          interval: "1m",
-          input_series: [
-            // Another namespace's CronJob does not count.
-            series("kube_cronjob_created", { ...ksm, namespace: "other", cronjob: "x" }, "0x30"),
-          ],
-          alert_rule_test: [
-            { eval_time: "14m", alertname: "JupyterHubBackupNotMonitored", exp_alerts: [] },
-            {
-              eval_time: "16m",
-              alertname: "JupyterHubBackupNotMonitored",
-              exp_alerts: [
-                {
-                  exp_labels: { namespace: "jupyterhub-backup", severity: "warning" },
-                  exp_annotations: annotationsOf("JupyterHubBackupNotMonitored"),
-                },
-              ],
-            },
-            { eval_time: "16m", alertname: "JupyterHubBackupTooOld", exp_alerts: [] },
-            { eval_time: "16m", alertname: "JupyterHubBackupFailed", exp_alerts: [] },
-          ],
-        },
-      ],
-    };
+    const tests = ruleTests([
+      {
+        interval: "1m",
+        input_series: [
+          // Another namespace's CronJob does not count.
+          series("kube_cronjob_created", { ...ksm, namespace: "other", cronjob: "x" }, "0x30"),
+        ],
+        alert_rule_test: [
+          { eval_time: "14m", alertname: "JupyterHubBackupNotMonitored", exp_alerts: [] },
+          {
+            eval_time: "16m",
+            alertname: "JupyterHubBackupNotMonitored",
+            exp_alerts: [
+              {
+                exp_labels: { namespace: "jupyterhub-backup", severity: "warning" },
+                exp_annotations: annotationsOf("JupyterHubBackupNotMonitored"),
+              },
+            ],
+          },
+          { eval_time: "16m", alertname: "JupyterHubBackupTooOld", exp_alerts: [] },
+          { eval_time: "16m", alertname: "JupyterHubBackupFailed", exp_alerts: [] },
+        ],
+      },
+    ]);
     expectPass(config, tests);
   });
 });

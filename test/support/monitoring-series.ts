@@ -42,6 +42,11 @@ export const slice = (pod: string, id: string, values: string) =>
     values,
   );
 
+/** A promtool test file over the config's rules (RULES_FILE), evaluated every `interval`. */
+export function ruleTests(cases: readonly object[], interval = "1m") {
+  return { rule_files: [RULES_FILE], evaluation_interval: interval, tests: cases };
+}
+
 /** `promtool test rules` on `tests` (a promtool test file), with the config's rule groups as RULES_FILE. */
 export function expectPass(config: PlatformConfig, tests: object): void {
   const rules = { groups: monitoringRuleGroups(config) };
