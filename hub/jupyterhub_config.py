@@ -109,7 +109,9 @@ def check_profile(spawner) -> None:
 
 # KubeSpawner that retries a create lost to a ResourceQuota update conflict and compiles the spawn
 # page's template once (platform_spawner.py).
-c.JupyterHub.spawner_class = "platform_spawner.PlatformSpawner"
+# JUPYTERHUB_TEST_SPAWNER (module.Class): the tests' stand-in for Kubernetes (test/hub/local_spawner.py);
+# never set in production.
+c.JupyterHub.spawner_class = os.environ.get("JUPYTERHUB_TEST_SPAWNER") or "platform_spawner.PlatformSpawner"
 for key, value in settings["spawner"].items():
     setattr(c.KubeSpawner, key, value)
 c.KubeSpawner.profile_list = profile_list
@@ -231,6 +233,7 @@ if notifier:
 # --- usage accounting and budgets (settings' usage): runtime in CU in the database's schema `usage` ---
 usage_hooks = None
 if settings.get("usage"):
+    import stop_causes
     from usage_audit import audited_login
     from usage_hooks import UsageHooks
 
@@ -239,6 +242,7 @@ if settings.get("usage"):
     usage_hooks.recover_from_hub_db(c.JupyterHub.db_url)
     c.EventLogger.handlers = [usage_hooks.event_handler()]  # JupyterHub's server-action events
     c.KubeSpawner.post_stop_hook = usage_hooks.post_stop
+    stop_causes.install()  # who asked for each stop: user, admin, a service, or the server died (stop_causes.py)
     c.Authenticator.post_auth_hook = audited_login(c.Authenticator.post_auth_hook)  # audit lines: login
     for service in c.JupyterHub.services:  # the profile culler names its causes (idle-cull, max-runtime)
         if service["name"] == "profile-culler":

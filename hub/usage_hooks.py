@@ -6,7 +6,7 @@
 - A start: JupyterHub's server-action event (c.EventLogger.handlers) opens a row with the spawner's
   profile, resources, groups and CU/h.
 - A stop: the spawner's post_stop_hook (every stop, also a server found dead) closes it, with the
-  cause a stopper recorded on the spawner (`usage_stop_cause`), else "stopped".
+  cause stop_causes.py noted on the spawner (who asked: user, admin, a service; died), else "stopped".
 - Before a spawn: `check` (from check_profile) refuses a start the budget does not cover.
 
 The accounting database is the hub's own (JUPYTERHUB_USAGE_DB_URL overrides it: the tests' hub runs
@@ -24,6 +24,7 @@ from typing import Any
 import psycopg2
 import sqlalchemy
 import sqlalchemy.orm
+import stop_causes
 import usage_accounting as accounting
 from profile_access import SpawnRefused
 from usage_audit import audit
@@ -121,13 +122,14 @@ class UsageHooks:
         """The stop event follows post_stop_hook, which closed the row already: nothing to do."""
 
     def post_stop(self, spawner) -> None:
-        cause = getattr(spawner, "usage_stop_cause", None) or "stopped"
+        cause, by = stop_causes.take(spawner)  # who asked: the requester, died, else stopped (stop_causes.py)
         try:
             name = spawner.name or ""
             closed = self.call(accounting.close_run, spawner.user.name, name, accounting.now_utc(), cause)
             if closed is not None:  # a failed start opened no run: nothing stopped
                 runtime, stored = closed
-                audit("stopped", spawner.user.name, server=name, cause=stored, runtime_seconds=round(runtime, 3))
+                fields = {"cause": stored, "by": by or None, "runtime_seconds": round(runtime, 3)}
+                audit("stopped", spawner.user.name, server=name, **fields)
         except Exception:
             log.exception("usage: recording the stop of %s failed", spawner.user.name)
 
