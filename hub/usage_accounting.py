@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -73,10 +74,24 @@ def connect(url: str):
     return conn
 
 
-def ensure_schema(conn) -> None:
+# What DDL makes, qualified ("usage.sessions_open"): when all exist, ensure_schema runs no DDL.
+SCHEMA_OBJECTS = tuple(
+    name if "." in name else f"usage.{name}"
+    for name in re.findall(r"CREATE (?:UNIQUE )?(?:TABLE|INDEX) IF NOT EXISTS ([\w.]+)", "\n".join(DDL))
+)
+
+
+def ensure_schema(conn) -> bool:
+    """Make the schema where something is missing; True when DDL ran. An existing schema is only
+    looked up: CREATE INDEX IF NOT EXISTS locks its table (SHARE) even when the index exists, so it
+    would wait behind any open write and stall the hub's start, which runs this."""
     with conn.cursor() as cur:
+        cur.execute("SELECT " + ", ".join(["to_regclass(%s) IS NOT NULL"] * len(SCHEMA_OBJECTS)), SCHEMA_OBJECTS)
+        if all(cur.fetchone()):
+            return False
         for statement in DDL:
             cur.execute(statement)
+    return True
 
 
 def month_bounds(month: str, time_zone: str) -> tuple[datetime, datetime]:
@@ -112,25 +127,39 @@ def record_start(conn, run: Run) -> bool:
     It starts no earlier than the server's last closed run ended: a run reopened from the server's
     start time (recovery, after a stop that closed the run but did not stop the server) counts no
     minute twice."""
+    return record_starts(conn, [run]) == 1
+
+
+def record_starts(conn, runs: Iterable[Run]) -> int:
+    """record_start for many runs in one statement (a hub start recovers every running server); the
+    number of rows opened."""
+    rows = [
+        {
+            "user_name": run.user,
+            "server_name": run.server,
+            "profile": run.profile,
+            "groups": list(run.groups),
+            "cu_per_hour": run.cu_per_hour,
+            "resources": dict(run.resources),
+            "started_at": run.started_at.isoformat(),
+        }
+        for run in runs
+    ]
+    if not rows:
+        return 0
     with conn.cursor() as cur:
         cur.execute(
             """INSERT INTO usage.sessions
                    (user_name, server_name, profile, groups, cu_per_hour, resources, started_at)
-               SELECT %(user)s, %(server)s, %(profile)s, %(groups)s, %(cu)s, %(resources)s,
-                      GREATEST(%(started)s::timestamptz, (SELECT max(stopped_at) FROM usage.sessions
-                               WHERE user_name = %(user)s AND server_name = %(server)s))
+               SELECT r.user_name, r.server_name, r.profile, r.groups, r.cu_per_hour, r.resources,
+                      GREATEST(r.started_at, (SELECT max(s.stopped_at) FROM usage.sessions s
+                               WHERE s.user_name = r.user_name AND s.server_name = r.server_name))
+               FROM jsonb_to_recordset(%s::jsonb) AS r(user_name text, server_name text, profile text,
+                    groups text[], cu_per_hour double precision, resources jsonb, started_at timestamptz)
                ON CONFLICT (user_name, server_name) WHERE stopped_at IS NULL DO NOTHING""",
-            {
-                "user": run.user,
-                "server": run.server,
-                "profile": run.profile,
-                "groups": list(run.groups),
-                "cu": run.cu_per_hour,
-                "resources": json.dumps(dict(run.resources)),
-                "started": run.started_at,
-            },
+            (json.dumps(rows),),
         )
-        return cur.rowcount == 1
+        return cur.rowcount
 
 
 def record_stop(conn, user: str, server: str, at: datetime, cause: str) -> float | None:
@@ -171,7 +200,7 @@ def recover(conn, running: Iterable[Run], at: datetime) -> dict[str, int]:
     """After a hub start: open rows for running servers that have none (from their start time in the
     hub's state), and close at `at` the open rows of servers the hub no longer runs."""
     running = list(running)
-    opened = sum(record_start(conn, run) for run in running)
+    opened = record_starts(conn, running)
     keys = {(run.user, run.server) for run in running}
     closed = 0
     with conn.cursor() as cur:
@@ -237,4 +266,4 @@ class ServerActionHandler(logging.Handler):
             handler = self.on_start if event.get("action") == "start" else self.on_stop
             handler(event["username"], event.get("servername") or "")
         except Exception:  # accounting must never fail a spawn; the error is logged
-            logging.getLogger("jupyterhub.usage").exception("usage: recording %s failed", event)
+            logging.getLogger("JupyterHub.usage").exception("usage: recording %s failed", event)

@@ -10,6 +10,8 @@ import { waitFor } from "../wait";
 export interface HubRestartReport {
   /** Seconds after the first start request. */
   readonly atSeconds: number;
+  /** When the old hub was told to stop (ISO time): what the usage figures count runs across. */
+  readonly at: string;
   readonly serversBefore: number;
   readonly serversKept: number;
   readonly routesBefore: number;
@@ -52,6 +54,7 @@ export async function restartHub(
   const before = routedUsers(await proxyRoutes(live, token));
   const answering = await Promise.all(before.map((user) => serverAnswers(live, user)));
   const running = before.filter((_, index) => answering[index]);
+  const at = new Date().toISOString();
   const { stopSeconds, healthySeconds } = await live.hub.restart();
   // The hub checks the proxy's routes at start, before it answers /hub/health; asked again to be sure
   // it had time to drop any it did not recognise.
@@ -63,6 +66,7 @@ export async function restartHub(
   const kept = await Promise.all(running.map((user) => serverAnswers(live, user)));
   return {
     atSeconds,
+    at,
     serversBefore: running.length,
     serversKept: kept.filter(Boolean).length,
     routesBefore: before.length,

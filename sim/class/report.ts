@@ -122,7 +122,13 @@ export function classReportText(report: ClassReport): string {
       `  usage: ${usage.runs} runs recorded (${usage.closed} closed); usage.sessions ${usage.inserted} inserts, ${usage.updated} updates, ${usage.scans} scans`,
       `  usage writes per minute: peak ${usage.writesPerMinute.peak}, mean ${usage.writesPerMinute.mean} over ${usage.writesPerMinute.minutes} min`,
       `  budget check before a spawn (${check.count}): p50 ${ms(check.p50)}, p95 ${ms(check.p95)}, max ${ms(check.max)}`,
+      `  recovery at hub start: ${usage.recoveries.map((r) => `${r.runs} runs in ${r.ms} ms`).join(", ") || "-"}`,
     );
+    const across = usage.acrossRestart;
+    if (across)
+      lines.push(
+        `  runs begun before the restart: ${across.before}, ${across.keptOpen} still open, closed ${JSON.stringify(across.closed)}, ${across.reopened} reopened (longest gap ${across.maxGapSeconds ?? "-"} s)`,
+      );
   }
   lines.push(
     `  times: ${Object.entries(report.seconds)

@@ -91,7 +91,11 @@ export async function runClass(options: ClassOptions): Promise<ClassReport> {
     });
     let usage: ClassUsageFigures | undefined;
     if (options.usage) {
-      usage = await classUsageFigures(platform.live.database.url, platform.live.hub.log);
+      usage = await classUsageFigures(
+        platform.live.database.url,
+        platform.live.hub.log,
+        storm.hubRestart?.at,
+      );
       log(`usage: ${JSON.stringify(usage)}`);
     }
     const report = classReport(

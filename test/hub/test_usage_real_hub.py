@@ -103,6 +103,11 @@ def test_audit_lines_are_valid_against_their_schema(usage_hub: RunningHub) -> No
     assert (refused["used_cu"], refused["budget_cu"], refused["cu_per_hour"]) == (190, 200, 8)
 
 
+def test_the_hub_logs_how_long_recovery_took_at_its_start(usage_hub: RunningHub) -> None:
+    # written while the config loads, before the hub's own logging is set up: it must still reach the log
+    assert re.search(r"usage: recovered 0 runs in \d+ ms \(the hub's database \d+ ms, accounting \d+ ms\)", usage_hub.log())
+
+
 def test_the_budget_enforcer_runs_as_a_service_and_may_list_users(usage_hub: RunningHub) -> None:
     wait = time.monotonic() + 20
     while time.monotonic() < wait and "(budget-enforcer@" not in usage_hub.log():
