@@ -276,6 +276,12 @@ if settings.get("usage"):
         *c.JupyterHub.get("extra_handlers", []),
         *usage_handlers(usage_hooks, settings["usage"], ADMIN_GROUPS),
     ]
+    # ... and as a page, /hub/usage (usage_page.py), with a "Usage" link in the admins' nav bar
+    # (templates/page.html extends JupyterHub's own).
+    from usage_page import usage_page_handlers
+
+    c.JupyterHub.extra_handlers.extend(usage_page_handlers(usage_hooks, settings["usage"], ADMIN_GROUPS))
+    c.JupyterHub.template_paths = [str(HERE / "templates")]
 
 # --- capacity (settings' capacity): free places on each card, a full profile refused at once, the line ---
 if settings["capacity"]["enabled"]:

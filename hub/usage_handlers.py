@@ -2,9 +2,10 @@
 the settings (time zone, price, currency) are there; registered through JupyterHub.extra_handlers
 like capacity_handlers.py (docs/architecture.md says why).
 
-GET /hub/api/usage?month=YYYY-MM[&user=NAME][&group=NAME]
+GET /hub/api/usage?month=YYYY-MM[&user=NAME][&group=NAME][&format=csv]
     admins only (the admin flag or an admin group, as for the profiles): the month's report as JSON,
-    the same figures and shape as `npm run usage -- --json` (usage_report.py); the month defaults to
+    the same figures and shape as `npm run usage -- --json` (usage_report.py), or with format=csv as
+    `npm run usage -- --csv` prints it; the page /hub/usage is usage_page.py. The month defaults to
     the current one in the settings' time zone. 400 for a month not in YYYY-MM, 403 for anyone else,
     503 when the accounting database cannot be read.
 """
@@ -20,6 +21,7 @@ import usage_accounting as accounting
 from jupyterhub.apihandlers.base import APIHandler
 from profile_access import user_access
 from tornado import web
+from usage_page import report_csv
 from usage_report import MONTH, month_report
 
 
@@ -51,6 +53,10 @@ class UsageReportHandler(APIHandler):
         except psycopg2.Error as error:
             self.log.error("usage: the report for %s failed: %s", month, error)
             raise web.HTTPError(503, "The usage database cannot be read now; try again in a minute.") from error
+        if self.get_argument("format", None) == "csv":  # as `npm run usage -- --csv` (usage_page.report_csv)
+            self.set_header("Content-Type", "text/csv; charset=utf-8")
+            self.write(report_csv(report))
+            return
         self.set_header("Content-Type", "application/json")
         self.write(json.dumps(report))
 
