@@ -258,7 +258,11 @@ if settings.get("usage"):
                 f"--settings={SETTINGS_PATH}",
                 "--every=60",
             ],
-            "environment": {"JUPYTERHUB_USAGE_DB_URL": usage_db_url},
+            "environment": {
+                "JUPYTERHUB_USAGE_DB_URL": usage_db_url,
+                # its audit lines to budget-enforcer.jsonl for the shipper too (usage_audit.py)
+                **{k: v for k, v in os.environ.items() if k in ("JUPYTERHUB_AUDIT_DIR", "JUPYTERHUB_AUDIT_MAX_BYTES")},
+            },
         }
     )
     c.JupyterHub.load_roles.append(

@@ -1,12 +1,20 @@
 """Audit lines: one JSON object per event (login, spawn-requested, refused, spawned, stopped), in the
 hub's log after the prefix `audit: `, shaped by audit.schema.json beside this file. The cluster's log
 shipper (the customer's, e.g. Filebeat or Fluent Bit to Elasticsearch) picks them out of the pod's
-log by `"audit": "hub"`. Written by usage_hooks.py and the login hook in jupyterhub_config.py."""
+log by `"audit": "hub"`. Written by usage_hooks.py and the login hook in jupyterhub_config.py.
+
+With JUPYTERHUB_AUDIT_DIR set (the stack's audit.shipping), each process also appends the bare JSON
+lines to a file of its own there, `<service>.jsonl` (`hub.jsonl` for the hub itself), which the
+Filebeat sidecar ships: one file per process, since two processes rotating one file would lose
+lines. A file is renamed to `.jsonl.1` at JUPYTERHUB_AUDIT_MAX_BYTES and the older copy dropped, so
+the folder (an emptyDir with a size limit) cannot fill; Filebeat follows the rename."""
 
 from __future__ import annotations
 
 import json
 import logging
+import logging.handlers
+import os
 from datetime import datetime, timezone
 from typing import Any
 
@@ -18,6 +26,28 @@ if not log.handlers:  # its own handler: the line stays whole whatever the hub's
     log.addHandler(handler)
     log.propagate = False
 
+MAX_BYTES = 4 * 1024 * 1024  # components/jupyterhub/audit-shipper-spec.ts: AUDIT_FILE_MAX_BYTES
+
+
+def file_handler(environ=os.environ) -> logging.Handler | None:
+    """The handler writing this process's audit file, or None without JUPYTERHUB_AUDIT_DIR."""
+    folder = environ.get("JUPYTERHUB_AUDIT_DIR")
+    if not folder:
+        return None
+    # A hub service is told its name (JupyterHub sets JUPYTERHUB_SERVICE_NAME); the hub is not.
+    path = os.path.join(folder, f"{environ.get('JUPYTERHUB_SERVICE_NAME') or 'hub'}.jsonl")
+    max_bytes = int(environ.get("JUPYTERHUB_AUDIT_MAX_BYTES") or MAX_BYTES)
+    handler = logging.handlers.RotatingFileHandler(path, maxBytes=max_bytes, backupCount=1, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    return handler
+
+
+file_log = logging.getLogger("jupyterhub.audit.file")
+file_log.setLevel(logging.INFO)
+file_log.propagate = False
+if not file_log.handlers and (handler := file_handler()):
+    file_log.addHandler(handler)
+
 
 def audit(event: str, user: str, **fields: Any) -> dict[str, Any]:
     line = {
@@ -28,7 +58,9 @@ def audit(event: str, user: str, **fields: Any) -> dict[str, Any]:
         "user": user,
         **{key: value for key, value in fields.items() if value is not None},
     }
-    log.info("%s", json.dumps(line, sort_keys=True))
+    text = json.dumps(line, sort_keys=True)
+    log.info("%s", text)
+    file_log.info("%s", text)
     return line
 
 

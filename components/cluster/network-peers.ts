@@ -79,6 +79,15 @@ export function userPublicInternet(network: Network): EgressRule[] {
   ];
 }
 
+/** The audit shipper in the hub's pod (audit.shipping): the Elasticsearch hosts' ports, to their addresses only. */
+export function auditShipping(audit: PlatformConfig["audit"] | undefined): EgressRule[] {
+  const es = audit?.shipping?.elasticsearch;
+  if (!es) return [];
+  return [
+    { to: cidrs(es.addresses), ports: tcp(...sortedPorts(es.hosts.map((host) => urlPort(new URL(host))))) },
+  ];
+}
+
 /** The stack's own exceptions (a package mirror, a licence server) for the pods they name. */
 export function exceptions(network: Network, from: "hub" | "proxy" | "singleuser"): EgressRule[] {
   return network.egress

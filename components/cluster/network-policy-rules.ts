@@ -16,6 +16,7 @@ import { ACCESS_LABELS, type Component, NAMES, PORTS, selectorLabels } from "../
 import { backupDatabaseClients } from "./backup-policy-rules";
 import { monitoringScrapers, notifierEgress, type ScrapedComponent } from "./monitoring-targets";
 import {
+  auditShipping,
   DNS,
   exceptions,
   kubernetesApi,
@@ -106,7 +107,7 @@ export function nfsProvisionerPolicyRules(config: Pick<PlatformConfig, "network"
 
 /** The sections the hub namespace's policies read. */
 export type NetworkPolicyConfig = Pick<PlatformConfig, "database" | "ingress" | "network" | "auth"> &
-  Partial<Pick<PlatformConfig, "monitoring" | "backup">>;
+  Partial<Pick<PlatformConfig, "monitoring" | "backup" | "audit">>;
 
 /** The hub's namespace. */
 export function networkPolicyRules(config: NetworkPolicyConfig): NetworkPolicyRules[] {
@@ -134,6 +135,7 @@ export function networkPolicyRules(config: NetworkPolicyConfig): NetworkPolicyRu
         DNS,
         oauthProvider(config),
         ...notifierEgress(config.monitoring),
+        ...auditShipping(config.audit),
         ...exceptions(network, "hub"),
       ],
     ),

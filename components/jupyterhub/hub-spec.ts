@@ -17,6 +17,7 @@ import {
 } from "../pod-defaults";
 import type { PolicyRule, RoleGrant } from "../rbac";
 import { mountedVolume } from "../volumes";
+import type { AuditShipperPod } from "./audit-shipper-spec";
 import type { HubFile } from "./hub-files";
 import { HUB_CONFIG_DIR, SETTINGS_FILE } from "./hub-settings";
 import { DATABASE_PASSWORD_KEY, HUB_SECRET_ENV, HUB_SECRET_KEYS } from "./secret-keys";
@@ -126,13 +127,17 @@ function hubEnv(refs: HubPodRefs): k8s.types.input.core.v1.EnvVar[] {
   ];
 }
 
-/** Deployment `hub`; a change of the settings, a file or a secret rolls it (checksum annotations). */
+/**
+ * Deployment `hub`; a change of the settings, a file or a secret rolls it (checksum annotations).
+ * `shipper`: the audit shipper's sidecar and volumes (audit-shipper-spec.ts), when the stack ships.
+ */
 export function hubDeployment(
   namespace: pulumi.Input<string>,
   hub: PlatformConfig["hub"],
   settings: string,
   files: readonly HubFile[],
   refs: HubPodRefs,
+  shipper?: AuditShipperPod,
 ) {
   const config = mountedVolume(
     "config",
@@ -169,7 +174,11 @@ export function hubDeployment(
         metadata: {
           labels: podLabels,
           annotations: {
-            "checksum/config": checksum([settings, ...files.map((file) => file.content)]),
+            "checksum/config": checksum([
+              settings,
+              ...files.map((file) => file.content),
+              ...(shipper ? [shipper.config] : []),
+            ]),
             "checksum/secret": refs.secretChecksum,
           },
         },
@@ -182,16 +191,21 @@ export function hubDeployment(
               name: "hub",
               image: hub.image,
               args: ["jupyterhub", "--config", `${HUB_CONFIG_DIR}/jupyterhub_config.py`, "--upgrade-db"],
-              env: hubEnv(refs),
+              env: [...hubEnv(refs), ...(shipper ? [shipper.hubEnv] : [])],
               ports: [{ name: "http", containerPort: PORTS.hub }],
               resources: containerResources(hub.resources),
               securityContext: restrictedContainer(HUB_UID),
               readinessProbe: probe(0, 3),
               livenessProbe: probe(60, 30),
-              volumeMounts: [config.mount],
+              volumeMounts: [config.mount, ...(shipper ? [shipper.hubMount] : [])],
             },
+            ...(shipper ? [shipper.container] : []),
           ],
-          volumes: [config.volume],
+          // A tuple: the hub's own volume keeps its type for readers of volumes[0].
+          volumes: [config.volume, ...(shipper?.volumes ?? [])] as [
+            typeof config.volume,
+            ...k8s.types.input.core.v1.Volume[],
+          ],
         },
       },
     },

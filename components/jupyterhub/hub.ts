@@ -8,11 +8,19 @@ import type { PlatformConfig } from "../../config/schema/platform";
 import { NAMES } from "../names";
 import { objectMeta } from "../pod-defaults";
 import { serviceAccountWithRoles } from "../service-account";
+import { auditShipperConfigMap, auditShipperPod } from "./audit-shipper-spec";
 import { type HubSourceFile, mountedHubFiles } from "./hub-files";
-import { hubCapacityGrants, hubConfigMap, hubDeployment, hubGrant, hubService } from "./hub-spec";
+import {
+  type HubPodRefs,
+  hubCapacityGrants,
+  hubConfigMap,
+  hubDeployment,
+  hubGrant,
+  hubService,
+} from "./hub-spec";
 
 export interface HubArgs {
-  readonly config: Pick<PlatformConfig, "hub" | "cluster">;
+  readonly config: Pick<PlatformConfig, "hub" | "cluster" | "audit">;
   readonly namespace: pulumi.Input<string>;
   /** The settings document (hubSettingsJson), rendered by the Platform from the whole config. */
   readonly settings: string;
@@ -55,17 +63,16 @@ export class Hub extends pulumi.ComponentResource {
       hubConfigMap(namespace, settings, files),
       child,
     );
+    const { shipping } = args.config.audit;
+    const shipperConfig = shipping
+      ? new k8s.core.v1.ConfigMap(`${name}-audit-shipper`, auditShipperConfigMap(namespace, shipping), child)
+      : undefined;
+    const shipper =
+      shipping && shipperConfig ? auditShipperPod(shipping, shipperConfig.metadata.name) : undefined;
+    const refs = podRefs(args, account.metadata.name, configMap.metadata.name);
     const deployment = new k8s.apps.v1.Deployment(
       `${name}-deployment`,
-      hubDeployment(namespace, args.config.hub, settings, files, {
-        serviceAccountName: account.metadata.name,
-        configMapName: configMap.metadata.name,
-        hubSecretName: args.hubSecretName,
-        ...(args.databaseSecretName ? { databaseSecretName: args.databaseSecretName } : {}),
-        secretChecksum: args.secretChecksum,
-        ...(args.metricsToken ? { metricsToken: true } : {}),
-        ...(args.smtpPassword ? { smtpPassword: true } : {}),
-      }),
+      hubDeployment(namespace, args.config.hub, settings, files, refs, shipper),
       child,
     );
     const service = new k8s.core.v1.Service(`${name}-service`, hubService(namespace), child);
@@ -74,4 +81,20 @@ export class Hub extends pulumi.ComponentResource {
     this.deploymentName = deployment.metadata.name;
     this.registerOutputs({ serviceName: this.serviceName, deploymentName: this.deploymentName });
   }
+}
+
+function podRefs(
+  args: HubArgs,
+  serviceAccountName: pulumi.Input<string>,
+  configMapName: pulumi.Input<string>,
+): HubPodRefs {
+  return {
+    serviceAccountName,
+    configMapName,
+    hubSecretName: args.hubSecretName,
+    ...(args.databaseSecretName ? { databaseSecretName: args.databaseSecretName } : {}),
+    secretChecksum: args.secretChecksum,
+    ...(args.metricsToken ? { metricsToken: true } : {}),
+    ...(args.smtpPassword ? { smtpPassword: true } : {}),
+  };
 }

@@ -1,6 +1,7 @@
 /** Every cross-field rule, run after the schema has accepted the config; all problems are reported at once. */
 import type { RuleIssue } from "../issues";
 import type { PlatformConfig } from "../schema/platform";
+import { auditShippingIsSound } from "./audit";
 import { backupRepositoryIsSet } from "./backup";
 import {
   customImageGpusFitSomeNode,
@@ -67,6 +68,7 @@ export const RULES: Readonly<Record<string, Rule>> = {
   metadataAddressStaysClosed,
   budgetsNameKnownGroups,
   migSlicesArePriced,
+  auditShippingIsSound,
 };
 
 /**

@@ -3,6 +3,7 @@
  * `gpu-jupyterhub:<section>` under `config:`; `profiles` comes from config/profiles/*.yaml.
  */
 import { z } from "zod";
+import { auditSchema } from "./audit";
 import { authSchema } from "./auth";
 import { backupSchema } from "./backup";
 import { clusterSchema, ingressSchema } from "./cluster";
@@ -43,6 +44,7 @@ export const stackSectionsSchema = z.strictObject({
   backup: backupSchema,
   monitoring: monitoringSchema,
   usage: usageSchema,
+  audit: auditSchema,
 });
 
 export const platformSchema = stackSectionsSchema.extend({
