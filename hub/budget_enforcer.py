@@ -4,27 +4,35 @@ for a running server whose start was not recorded (the database was unreachable 
 
 Every `--every` seconds: the hub's active users (REST API, as profile_culler.py), each one's budget
 (usage_budget.budget_for) and this month's CU including running servers (usage_accounting.used_cu).
-A server of a user at or over budget is warned (an audit line `budget-warning`, once) and, when the
-grace (`usage.grace_minutes`) has passed since, its run is closed with cause `budget` and the server
-stopped. CPU-only profiles are left running unless `usage.grace_cpu_profiles`; grace 0: never stopped.
-Runs as a hub service (jupyterhub_config.py) with list:users, read:servers, delete:servers; the
-database from JUPYTERHUB_USAGE_DB_URL. When a warning was given is kept in memory: a restart of the
-hub restarts the grace.
+A server of a user at or over budget is warned (an audit line `budget-warning`, once per run) and,
+when the grace (`usage.grace_minutes`) has passed since, its run is closed with cause `budget` and
+the server stopped. CPU-only profiles are left running unless `usage.grace_cpu_profiles`; grace 0:
+never stopped (nor warned). The user sees it on the hub's pages (budget_notices.py): "over", with the
+time of the stop, put up again every round with the current figures, and "stopped" after the stop.
+When each run was warned is kept in the usage database (budget_warnings.py), so a hub restart, which
+restarts this service, neither warns that run again nor starts its grace over.
+Runs as a hub service (jupyterhub_config.py) with list:users, read:servers, delete:servers and
+custom:budget-notices:write; the database from JUPYTERHUB_USAGE_DB_URL.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import signal
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
+from urllib.parse import quote
 
+import budget_warnings
 import usage_accounting as accounting
 from hub_settings import load_settings
 from profile_culler import Hub, Stop, parse_time
@@ -40,6 +48,20 @@ class OverBudget(NamedTuple):
     profile: str
     used: float
     budget: float
+    started: datetime | None  # the run: the server's start as the hub reports it
+
+
+class EnforcerHub(Hub):
+    def notice(self, user: str, server: str, body: Mapping[str, Any] | None) -> None:
+        """Put up (body) or take down (None) the user's budget notice for the server (budget_notices.py)."""
+        request = urllib.request.Request(
+            f"{self.url}/budget-notices/{quote(user, safe='')}/{quote(server, safe='')}",
+            method="PUT" if body else "DELETE",
+            headers={"Authorization": f"token {self.token}", "Content-Type": "application/json"},
+            data=json.dumps(body).encode() if body else None,
+        )
+        with urllib.request.urlopen(request, timeout=30):
+            pass
 
 
 def over_budget(
@@ -63,7 +85,8 @@ def over_budget(
             cpu_only = profiles.get(slug, {}).get("gpu", {}).get("kind", "none") == "none"
             if cpu_only and not usage["grace_cpu_profiles"]:
                 continue
-            found.append(OverBudget(user["name"], name, slug, used, budget))
+            started = parse_time(server["started"]) if server.get("started") else None
+            found.append(OverBudget(user["name"], name, slug, used, budget, started))
     return found
 
 
@@ -71,7 +94,7 @@ class Enforcer:
     def __init__(self, hub: Hub, conn, usage: Mapping[str, Any], profiles: list[Mapping[str, Any]]) -> None:
         self.hub, self.conn, self.usage = hub, conn, usage
         self.profiles = {p["slug"]: p for p in profiles}
-        self.warned: dict[tuple[str, str], datetime] = {}
+        budget_warnings.ensure_table(conn)
 
     def used_of(self, user: str) -> float:
         now = accounting.now_utc()
@@ -94,6 +117,13 @@ class Enforcer:
                 opened += accounting.record_start(self.conn, run)
         return opened
 
+    def notice(self, key: budget_warnings.Key, body: Mapping[str, Any] | None) -> None:
+        """The user's budget notice for the server; a notice the hub did not take only loses the notice."""
+        try:
+            self.hub.notice(*key, body)
+        except (urllib.error.URLError, OSError) as error:
+            log.warning("the hub did not take the budget notice for %s: %s", key, error)
+
     def once(self, now: datetime) -> list[OverBudget]:
         """Reconcile, warn newly exhausted servers, stop those whose grace has passed; return the stopped."""
         users = list(self.hub.active_users())
@@ -102,24 +132,35 @@ class Enforcer:
         if self.usage["grace_minutes"] == 0:
             return []
         found = over_budget(users, self.usage, self.profiles, self.used_of)
-        keys = {(o.user, o.server) for o in found}
-        self.warned = {key: at for key, at in self.warned.items() if key in keys}  # topped up, or gone
+        warned = budget_warnings.load(self.conn)
+        gone = [key for key in warned if key not in {(o.user, o.server) for o in found}]
+        budget_warnings.forget(self.conn, gone)  # the run ended, the budget was raised, a new month began
+        for key in gone:
+            self.notice(key, None)
+        zone = self.usage["time_zone"]
+        until = accounting.month_bounds(accounting.month_of(now, zone), zone)[1].timestamp()
         grace = timedelta(minutes=self.usage["grace_minutes"])
         stopped = []
         for o in found:
-            key = (o.user, o.server)
+            key, prior = (o.user, o.server), warned.get((o.user, o.server))
+            figures = {"used": round(o.used, 3), "budget": o.budget, "until": until}
             fields = {"server": o.server, "profile": o.profile, "used_cu": round(o.used, 3), "budget_cu": o.budget}
-            if key not in self.warned:
-                self.warned[key] = now
-                reason = f"used {cu(o.used)} of {cu(o.budget)} CU this month"
-                audit("budget-warning", o.user, reason=reason, **fields)
-                log.warning("%s/%s: %s; grace %s", o.user, o.server, reason, grace)
-            elif now - self.warned[key] >= grace:
+            if prior is None or prior.server_started != o.started:  # not warned yet, or a new run
+                new, prior = budget_warnings.warn(self.conn, key, o.started, now)
+                if new:
+                    reason = f"used {cu(o.used)} of {cu(o.budget)} CU this month"
+                    stop_at = (now + grace).isoformat(timespec="seconds").replace("+00:00", "Z")
+                    audit("budget-warning", o.user, reason=reason, stop_at=stop_at, **fields)
+                    log.warning("%s/%s: %s; grace %s", o.user, o.server, reason, grace)
+            elif now - prior.warned_at >= grace:
                 runtime = accounting.record_stop(self.conn, o.user, o.server, now, "budget")
                 self.hub.stop(Stop(o.user, o.server, "budget"))
                 audit("stopped", o.user, cause="budget", runtime_seconds=round(runtime or 0, 3), **fields)
-                del self.warned[key]
+                budget_warnings.forget(self.conn, [key])
+                self.notice(key, {"kind": "stopped", **figures})
                 stopped.append(o)
+                continue
+            self.notice(key, {"kind": "over", **figures, "stop_at": (prior.warned_at + grace).timestamp()})
         return stopped
 
 
@@ -132,7 +173,7 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="[%(levelname).1s %(asctime)s %(name)s] %(message)s")
     settings = load_settings(Path(args.settings))
     conn = accounting.connect(os.environ["JUPYTERHUB_USAGE_DB_URL"])
-    hub = Hub(args.url, os.environ["JUPYTERHUB_API_TOKEN"])
+    hub = EnforcerHub(args.url, os.environ["JUPYTERHUB_API_TOKEN"])
     enforcer = Enforcer(hub, conn, settings["usage"], settings["profiles"])
     for stop_signal in (signal.SIGINT, signal.SIGTERM):
         signal.signal(stop_signal, lambda *_: sys.exit(0))

@@ -1,18 +1,16 @@
 """The idle-GPU notice on a user's hub pages: what the idle-GPU notifier (idle_gpu_notifier.py) told
-the user by email, shown in the hub too, in JupyterHub's own announcement slot (page.html's
-`announcement` block, on every page of the hub: home, spawn, pending, token, ...).
+the user by email, shown in the hub too, in JupyterHub's announcement slot (hub_notices.py, beside
+the budget notices).
 
-The notifier, a hub service, reports through the hub's API (registered with JupyterHub.extra_handlers,
-as the capacity handlers are; scope custom:idle-gpu-notices:write, which only its role holds):
+The notifier, a hub service, reports through the hub's API (scope custom:idle-gpu-notices:write,
+which only its role holds):
 
 PUT    /hub/api/idle-gpu-notices/USER[/SERVER]   {"kind": "idle" | "stopped", "gpu": "...", "stop_at": epoch | null}
 DELETE /hub/api/idle-gpu-notices/USER[/SERVER]   the idle period is over
 
-The page reads the notices through a callable template variable (JupyterHub.template_vars calls it
-with the signed-in user), so no template of JupyterHub's is copied or changed. An "idle" notice is
-shown while its server runs; a "stopped" one while it does not, and goes when the server starts
-again. The notices live in the hub's memory, like the notifier's own: a restart of the hub forgets
-both (docs/operations.md, "The idle-GPU notifier").
+An "idle" notice is shown while its server runs; a "stopped" one while it does not, and goes when
+the server starts again. The notices live in the hub's memory: a restart of the hub forgets them, and
+the notifier puts a still-idle server's notice up again (docs/operations.md, "The idle-GPU notifier").
 """
 
 from __future__ import annotations
@@ -22,11 +20,11 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
-from jupyterhub.apihandlers.base import APIHandler
-from tornado import web
+from hub_notices import NoticeBoard, server_phrase
 
 SCOPE = "custom:idle-gpu-notices:write"
-CUSTOM_SCOPES = {SCOPE: {"description": "Put up and take down the idle-GPU notices on users' hub pages."}}
+DESCRIPTION = "Put up and take down the idle-GPU notices on users' hub pages."
+CUSTOM_SCOPES = {SCOPE: {"description": DESCRIPTION}}
 
 
 @dataclass(frozen=True)
@@ -40,24 +38,18 @@ def when(epoch: float) -> str:
     return time.strftime("%H:%M UTC", time.gmtime(epoch))
 
 
-class IdleGpuNotices:
-    def __init__(self) -> None:
-        self.notices: dict[tuple[str, str], Notice] = {}
+class IdleGpuNotices(NoticeBoard):
+    topic, scope, description = "idle-gpu", SCOPE, DESCRIPTION
+    while_running = frozenset({"idle"})
 
-    def __deepcopy__(self, memo: dict) -> IdleGpuNotices:
-        # traitlets deep-copies config values (the handler's arguments, the bound method in
-        # template_vars): the handler and the pages must share this one object.
-        return self
-
-    def put(self, user: str, server: str, notice: Notice) -> None:
-        self.notices[(user, server)] = notice
-
-    def clear(self, user: str, server: str) -> None:
-        self.notices.pop((user, server), None)
+    def parse(self, body: dict[str, Any]) -> Notice:
+        kind, stop_at = body.get("kind"), body.get("stop_at")
+        if kind not in ("idle", "stopped") or not isinstance(body.get("gpu"), str):
+            raise ValueError('Expected {"kind": "idle" | "stopped", "gpu": "...", "stop_at": epoch | null}.')
+        return Notice(kind, body["gpu"], float(stop_at) if stop_at else None)
 
     def text(self, server: str, notice: Notice) -> str:
-        which = f"Your server “{escape(server)}”" if server else "Your server"
-        gpu = escape(notice.gpu)
+        which, gpu = server_phrase(server), escape(notice.gpu)
         if notice.kind == "stopped":
             return (
                 f"{which} was stopped because its GPU ({gpu}) stayed idle. "
@@ -68,50 +60,3 @@ class IdleGpuNotices:
             f"{which} has a GPU ({gpu}) that has been almost unused for a while. GPUs are scarce: "
             f"please stop the server if you do not need it.{stop}"
         )
-
-    def announcement(self, user: Any) -> str | None:
-        """The signed-in user's notices as HTML (page.html shows `announcement` unescaped), or None."""
-        if user is None:
-            return None
-        lines = []
-        for (name, server), notice in sorted(self.notices.items()):
-            if name != user.name:
-                continue
-            # user.spawners makes a spawner for a name it lacks; the database knows which exist
-            spawner = user.spawners[server] if server in user.orm_user.orm_spawners else None
-            running = bool(spawner and spawner.active)
-            if notice.kind == "stopped" and running:  # started again: the notice has done its job
-                self.clear(name, server)
-            elif running == (notice.kind == "idle"):
-                lines.append(self.text(server, notice))
-        return "<br>".join(lines) or None
-
-
-class NoticeHandler(APIHandler):
-    def initialize(self, notices: IdleGpuNotices) -> None:
-        self.notices = notices
-
-    def check_allowed(self) -> None:
-        if SCOPE not in self.expanded_scopes:
-            raise web.HTTPError(403, f"Needs scope {SCOPE} (the idle-GPU notifier's).")
-
-    @web.authenticated
-    async def put(self, user: str, server: str | None = None) -> None:
-        self.check_allowed()
-        body = self.get_json_body() or {}
-        kind = body.get("kind")
-        if kind not in ("idle", "stopped") or not isinstance(body.get("gpu"), str):
-            raise web.HTTPError(400, 'Expected {"kind": "idle" | "stopped", "gpu": "...", "stop_at": epoch | null}.')
-        stop_at = body.get("stop_at")
-        self.notices.put(user, server or "", Notice(kind, body["gpu"], float(stop_at) if stop_at else None))
-        self.set_status(204)
-
-    @web.authenticated
-    async def delete(self, user: str, server: str | None = None) -> None:
-        self.check_allowed()
-        self.notices.clear(user, server or "")
-        self.set_status(204)
-
-
-def notice_handlers(notices: IdleGpuNotices) -> list[tuple[str, type, dict[str, Any]]]:
-    return [(r"/api/idle-gpu-notices/([^/]+)(?:/([^/]*))?", NoticeHandler, {"notices": notices})]

@@ -265,10 +265,14 @@ if settings.get("usage"):
             },
         }
     )
+    # Its notices on the users' pages (budget_notices.py; shown by the block at the end)
+    from budget_notices import CUSTOM_SCOPES as BUDGET_NOTICE_SCOPES
+
+    c.JupyterHub.custom_scopes = {**c.JupyterHub.get("custom_scopes", {}), **BUDGET_NOTICE_SCOPES}
     c.JupyterHub.load_roles.append(
         {
             "name": "budget-enforcer",
-            "scopes": ["list:users", "read:users:groups", "read:servers", "delete:servers"],
+            "scopes": ["list:users", "read:users:groups", "read:servers", "delete:servers", *BUDGET_NOTICE_SCOPES],
             "services": ["budget-enforcer"],
         }
     )
@@ -331,11 +335,19 @@ if settings["capacity"]["enabled"]:
     c.KubeSpawner.profile_list = profile_list_with_places
     c.KubeSpawner.pre_spawn_hook = check_profile_and_place
 
-# --- idle-GPU notices on the users' hub pages (idle_gpu_notices.py): the notifier puts them up through
-# the hub's API, JupyterHub's announcement slot shows them. Last: it adds to the handlers set above. ---
+# --- notices on the users' hub pages (hub_notices.py): the idle-GPU notifier's, and the budget's (from the
+# check before a spawn and the budget enforcer); JupyterHub's announcement slot shows them all. Services
+# put theirs up through the hub's API. Last: it adds to the handlers set above. ---
+notice_boards = []
 if notifier:
-    from idle_gpu_notices import IdleGpuNotices, notice_handlers
+    from idle_gpu_notices import IdleGpuNotices
 
-    idle_gpu_notices = IdleGpuNotices()
-    c.JupyterHub.extra_handlers = [*c.JupyterHub.get("extra_handlers", []), *notice_handlers(idle_gpu_notices)]
-    c.JupyterHub.template_vars = {"announcement": idle_gpu_notices.announcement}
+    notice_boards.append(IdleGpuNotices())
+if usage_hooks:
+    notice_boards.append(usage_hooks.notices)
+if notice_boards:
+    from hub_notices import HubNotices
+
+    handlers = [handler for board in notice_boards for handler in board.handlers()]
+    c.JupyterHub.extra_handlers = [*c.JupyterHub.get("extra_handlers", []), *handlers]
+    c.JupyterHub.template_vars = {"announcement": HubNotices(notice_boards).announcement}

@@ -7,7 +7,8 @@
   profile, resources, groups and CU/h.
 - A stop: the spawner's post_stop_hook (every stop, also a server found dead) closes it, with the
   cause stop_causes.py noted on the spawner (who asked: user, admin, a service; died), else "stopped".
-- Before a spawn: `check` (from check_profile) refuses a start the budget does not cover.
+- Before a spawn: `check` (from check_profile) refuses a start the budget does not cover; a start
+  let through with little budget left puts a notice on the user's hub pages (budget_notices.py).
 
 The accounting database is the hub's own (JUPYTERHUB_USAGE_DB_URL overrides it: the tests' hub runs
 on sqlite). Accounting never fails a start or stop it records: errors are logged.
@@ -26,6 +27,7 @@ import psycopg2
 import sqlalchemy
 import stop_causes
 import usage_accounting as accounting
+from budget_notices import BudgetNotices, Notice
 from profile_access import SpawnRefused
 from usage_audit import audit
 from usage_budget import budget_for, check_budget, cu, profile_cost
@@ -89,6 +91,7 @@ class UsageHooks:
         self.profiles = {p["slug"]: p for p in profiles}
         self.conn = accounting.connect(url)
         accounting.ensure_schema(self.conn)
+        self.notices = BudgetNotices()  # the budget notices on users' pages (jupyterhub_config.py shows them)
 
     def __deepcopy__(self, memo):
         """One instance: traitlets deep-copies config values (post_stop_hook is a bound method)."""
@@ -191,8 +194,12 @@ class UsageHooks:
         except SpawnRefused as refused:
             audit("refused", user.name, reason=refused.message, **fields)
             raise
-        if warning:
+        if warning:  # also on the user's pages while the server runs; a start without one takes it down
             spawner.log.warning("usage: %s: %s", user.name, warning)
+            low = Notice("low", used, budget, end.timestamp(), profile=profile["display_name"], cost=cost)
+            self.notices.put(user.name, server, low)
+        else:
+            self.notices.clear(user.name, server)
         # What the check adds to a spawn (the month's read and the audit line): npm run class --usage reads it.
         spawner.log.info("usage: budget check for %s on %s: %.2f ms", user.name, slug, (time.perf_counter() - began) * 1000)
         return warning

@@ -43,17 +43,17 @@ def hub(settings: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> I
     yield from running_hub({**settings, "idle_gpu_notifier": notifier}, tmp_path_factory)
 
 
-def service_token(hub: RunningHub) -> str:
-    """The token the hub gave its idle-gpu-notifier service (the service's own environment)."""
+def service_token(hub: RunningHub, service: str = "idle-gpu-notifier") -> str:
+    """The token the hub gave its service (the service's own environment)."""
     admin = signed_in(hub, "admin")
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
-        pid = admin.get(f"{hub.url}/hub/api/services", timeout=10).json()["idle-gpu-notifier"].get("pid")
+        pid = admin.get(f"{hub.url}/hub/api/services", timeout=10).json()[service].get("pid")
         if pid:
             environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
             return next(v.split(b"=", 1)[1].decode() for v in environ if v.startswith(b"JUPYTERHUB_API_TOKEN="))
         time.sleep(0.3)
-    pytest.fail(f"the notifier service did not start:\n{hub.log()}")
+    pytest.fail(f"the {service} service did not start:\n{hub.log()}")
 
 
 def notifier(hub: RunningHub, token: str) -> Notifier:
