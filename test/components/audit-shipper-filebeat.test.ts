@@ -3,12 +3,23 @@
  * by tools/ensure-filebeat.sh): `filebeat test config` accepts it (it checks the output and the
  * processors, not the input), and a run of the rendered input and processors over files written by
  * hub/usage_audit.py ships each audit line once as a JSON document with the audit fields parsed,
- * across a rotation, and drops every other line. No Elasticsearch runs here: for the run the output
+ * across a rotation, and drops every other line; and it does so as in the pod, as uid 1000 with the
+ * root file system read-only but for path.data. No Elasticsearch runs here: for the runs the output
  * is a file (output.file) in place of output.elasticsearch, the folders are temporary ones.
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -21,6 +32,7 @@ import { SHIPPING, withShipping } from "../support/audit-shipping";
 let filebeat = "";
 let folder = "";
 const running: ChildProcess[] = [];
+const folders: string[] = [];
 before(() => {
   const built = spawnSync("bash", [path.join("tools", "ensure-filebeat.sh")], {
     cwd: PROJECT_ROOT,
@@ -30,6 +42,7 @@ before(() => {
   assert.equal(built.status, 0, `tools/ensure-filebeat.sh failed:\n${built.stdout}${built.stderr}`);
   filebeat = built.stdout.trim().split("\n").at(-1) ?? "";
   folder = mkdtempSync(path.join(tmpdir(), "filebeat-"));
+  folders.push(folder);
   const ca = spawnSync(
     "openssl",
     [
@@ -53,6 +66,7 @@ before(() => {
 });
 after(() => {
   for (const child of running) child.kill("SIGKILL");
+  for (const made of folders) rmSync(made, { recursive: true, force: true });
 });
 
 const shipping = (extra: object = {}): AuditShipping => {
@@ -185,12 +199,65 @@ describe("the real Filebeat with the rendered filebeat.yml", () => {
     );
     assert.ok(!JSON.stringify(docs).includes("another kind") && !JSON.stringify(docs).includes("not JSON"));
   });
+
+  test("as in the pod: uid 1000, the root file system read-only but for path.data, filebeat.yml 0440", (t) => {
+    if (process.getuid?.() !== 0) return t.skip("needs root for a mount namespace (unshare), as CI runs");
+    const dir = mkdtempSync(path.join(tmpdir(), "filebeat-ro-"));
+    folders.push(dir);
+    const [audit, writable] = [path.join(dir, "audit"), path.join(dir, "rw")];
+    mkdirSync(audit);
+    mkdirSync(writable);
+    chmodSync(dir, 0o755);
+    chmodSync(audit, 0o755);
+    copyFileSync(filebeat, path.join(dir, "filebeat"));
+    const line = write([["login", "dave", {}]], [], "", audit);
+    chmodSync(path.join(audit, "hub.jsonl"), 0o644);
+    const rendered = parse(filebeatConfig(shipping()));
+    rendered["filebeat.inputs"][0].paths = [`${audit}/*.jsonl*`];
+    rendered["path.data"] = path.join(writable, "data");
+    delete rendered["output.elasticsearch"];
+    rendered["output.file"] = { path: path.join(writable, "out"), filename: "audit" };
+    const config = path.join(dir, "filebeat.yml");
+    writeFileSync(config, stringify(rendered));
+    chmodSync(config, 0o440);
+    chownSync(config, 0, 1000); // a ConfigMap file: root's, group fsGroup
+    const script = [
+      "set -e",
+      `mount -t tmpfs -o mode=1777 tmpfs ${writable}`,
+      "mount -o remount,bind,ro /",
+      "if touch /probe 2>/dev/null; then echo 'root is writable'; exit 1; fi",
+      `setpriv --reuid 1000 --regid 1000 --groups 1000 ${dir}/filebeat -c ${config} -e --path.home ${dir} 2>${writable}/log &`,
+      // Waits for the document, at most 60 s.
+      `for i in $(seq 300); do [ -s ${writable}/out/audit ] && break; sleep 0.2; done`,
+      "kill $! || true",
+      `cat ${writable}/out/audit || tail -20 ${writable}/log`,
+    ].join("\n");
+    const result = spawnSync("unshare", ["-m", "--propagation", "private", "sh", "-c", script], {
+      encoding: "utf8",
+      timeout: 120_000,
+    });
+    assert.equal(result.status, 0, `${result.stdout}${result.stderr}`);
+    const docs = result.stdout
+      .split("\n")
+      .filter((text) => text.startsWith("{"))
+      .map((text) => JSON.parse(text));
+    assert.deepEqual(
+      docs.map((doc) => doc.jupyterhub),
+      line,
+      result.stdout,
+    );
+  });
 });
 
 type Line = [event: string, user: string, fields: Record<string, unknown>];
 
 /** Audit lines written by hub/usage_audit.py as the hub (or a service) writes them; returns them. */
-function write(lines: Line[], stray: string[] = [], service = ""): Record<string, unknown>[] {
+function write(
+  lines: Line[],
+  stray: string[] = [],
+  service = "",
+  auditDir = path.join(folder, "audit"),
+): Record<string, unknown>[] {
   const script = [
     "import json, sys",
     `sys.path.insert(0, ${JSON.stringify(path.join(PROJECT_ROOT, "hub"))})`,
@@ -201,7 +268,7 @@ function write(lines: Line[], stray: string[] = [], service = ""): Record<string
   ].join("\n");
   const env = {
     PATH: process.env.PATH ?? "",
-    JUPYTERHUB_AUDIT_DIR: path.join(folder, "audit"),
+    JUPYTERHUB_AUDIT_DIR: auditDir,
     JUPYTERHUB_AUDIT_MAX_BYTES: "1500",
     ...(service ? { JUPYTERHUB_SERVICE_NAME: service } : {}),
   };
