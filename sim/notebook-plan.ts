@@ -44,6 +44,7 @@ export interface NotebookPod {
     volumes?: ({ name: string } & Record<string, unknown>)[];
     terminationGracePeriodSeconds?: number;
     nodeName?: string;
+    restartPolicy?: "Always" | "OnFailure" | "Never";
   };
   status?: { phase?: string; podIP?: string };
 }

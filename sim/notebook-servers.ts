@@ -1,8 +1,10 @@
 /**
  * The notebook runner's work (sim/notebook-runner-main.ts is its process): it follows the user pods
  * of a namespace (label component=singleuser-server) and, for each pod that is Running with an IP,
- * starts the pod's real notebook server (sim/notebook-plan.ts) once, keyed by the pod's UID, never
- * again for that UID (not even when it exits: nothing restarts it). When the pod is being deleted,
+ * starts the pod's real notebook server (sim/notebook-plan.ts) once, keyed by the pod's UID. A server
+ * that ends by itself is started again as a kubelet restarts a container (the pod's restartPolicy:
+ * KubeSpawner's pods say OnFailure; back-off 10 s, doubled each time, at most 300 s) while its pod
+ * still runs: a server that gave up on an unreachable hub comes back. When the pod is being deleted,
  * is gone or stops running, the server gets SIGTERM, then SIGKILL after the pod's grace period, as a
  * kubelet does. Each server runs in its own process group through sim/singleuser/launch.py, which
  * makes the kernel stop it if the runner dies. One log per server:
@@ -73,6 +75,10 @@ export class NotebookServers {
   /** Pods that stopped running or went away while their server was being prepared. */
   private readonly gone = new Set<string>();
   private readonly slots: StartSlots;
+  /** The newest object of each running pod (a restart starts from it) and its restarts so far. */
+  private readonly running = new Map<string, NotebookPod>();
+  private readonly restarts = new Map<string, number>();
+  private closing = false;
 
   constructor(private readonly options: RunnerOptions) {
     this.slots = new StartSlots(options.maxStarting ?? 0);
@@ -126,22 +132,44 @@ export class NotebookServers {
     const url = `http://${plan.ip}:${plan.port}${plan.prefix}`;
     const state: ServerState = { pod: name, uid, pid, url, log, queuedSeconds: (started - queued) / 1000 };
     const exited = new Promise<void>((resolve) => {
-      const end = (how: string) => {
+      const end = (how: string, code: number | null) => {
         if (state.exited) return;
         state.exited = how;
+        const stopped = this.servers.get(uid)?.stopping !== undefined; // we stopped it: no restart
         this.options.log(`${name}: server (pid ${pid}) exited with ${how}`);
         this.servers.delete(uid);
         this.save();
         resolve();
+        if (!stopped) this.restartLater(uid, code);
       };
-      child.on("error", (error) => end(`an error: ${error.message}`));
-      child.on("exit", (code, signal) => end(`${code ?? signal}`));
+      child.on("error", (error) => end(`an error: ${error.message}`, null));
+      child.on("exit", (code, signal) => end(`${code ?? signal}`, code));
     });
     this.servers.set(uid, { state, child, exited, podDir });
     this.save();
     this.options.log(`${name} (${uid}): started jupyterhub-singleuser (pid ${pid}) on ${url}`);
     if (plan.postStart) this.postStart(plan, out);
     void this.watchFirstAnswer(uid, `${url}api`, started);
+  }
+
+  /**
+   * The kubelet's restartPolicy for a server that ended by itself (code null: a signal or an error,
+   * a failure): Never leaves it, OnFailure restarts all but exit 0, Always every one.
+   */
+  private restartLater(uid: string, code: number | null): void {
+    const pod = this.running.get(uid);
+    const policy = pod?.spec.restartPolicy ?? "Always";
+    if (!pod || this.closing || this.gone.has(uid) || policy === "Never" || (policy === "OnFailure" && code === 0))
+      return;
+    const count = (this.restarts.get(uid) ?? 0) + 1;
+    this.restarts.set(uid, count);
+    const delayMs = Math.min(10_000 * 2 ** (count - 1), 300_000);
+    this.options.log(`${pod.metadata.name}: restart ${count} of its server in ${delayMs / 1000} s (${policy})`);
+    setTimeout(() => {
+      const current = this.running.get(uid);
+      if (!current || this.closing || this.gone.has(uid) || this.servers.has(uid)) return;
+      this.start(current).catch((error: Error) => this.options.log(`${current.metadata.name}: ${error.message}`));
+    }, delayMs).unref();
   }
 
   /** The container's postStart exec hook, as the kubelet runs it once the container started. */
@@ -214,6 +242,7 @@ export class NotebookServers {
     const { uid } = pod.metadata;
     const running = pod.status?.phase === "Running" && !!pod.status.podIP && !pod.metadata.deletionTimestamp;
     if (event.type !== "DELETED" && running) {
+      this.running.set(uid, pod);
       const server = this.servers.get(uid);
       if (server && !server.state.url.startsWith(`http://${pod.status?.podIP}:`))
         this.options.log(`${pod.metadata.name}: pod IP changed to ${pod.status?.podIP}; keeping the server`);
@@ -222,6 +251,7 @@ export class NotebookServers {
         this.start(pod).catch((error: Error) => this.options.log(`${pod.metadata.name}: ${error.message}`));
       return;
     }
+    this.running.delete(uid);
     if (this.handled.has(uid)) this.gone.add(uid);
     if (this.servers.has(uid)) {
       const why =
@@ -238,6 +268,7 @@ export class NotebookServers {
   onListed(pods: readonly NotebookPod[]): void {
     const present = new Set(pods.map((pod) => pod.metadata.uid));
     for (const uid of this.handled) if (!present.has(uid)) this.gone.add(uid);
+    for (const uid of this.running.keys()) if (!present.has(uid)) this.running.delete(uid);
     for (const uid of this.servers.keys())
       if (!present.has(uid)) void this.stop(uid, this.options.maxGraceMs ?? 30_000, "pod gone");
   }
@@ -260,6 +291,7 @@ export class NotebookServers {
 
   /** Stops every server (the runner is exiting). */
   async stopAll(graceMs: number): Promise<void> {
+    this.closing = true;
     await Promise.all([...this.servers.keys()].map((uid) => this.stop(uid, graceMs, RUNNER_STOPPING)));
   }
 }

@@ -2,8 +2,8 @@
  * The notebook runner (sim/notebook-runner.ts) on a simulated cluster: a real jupyterhub-singleuser
  * behind a user pod shaped as KubeSpawner makes it (the hub's env, the home claim at /home/jovyan),
  * on the pod's loopback IP and port, with the claim's volume folder as its home and root; a file
- * written through the server's contents API lands in that folder; the server stops when the pod is
- * deleted, and with the runner. The hub is a stand-in answering the calls jupyterhub-singleuser makes
+ * written through the server's contents API lands in that folder; a server that dies starts again
+ * (restartPolicy OnFailure); the server stops when the pod is deleted, and with the runner. The hub is a stand-in answering the calls jupyterhub-singleuser makes
  * (test/support/hub-api-stand-in.ts); no stack is deployed, only a StorageClass of the stack's NFS
  * provisioner, which the sim's stand-in provisioner serves.
  */
@@ -232,6 +232,21 @@ describe("a real notebook server behind each user pod", { timeout: 5 * 60_000 },
     );
     const refused = await request(`${student.url}api/contents/hello.txt`, "GET", up().hub.tokenFor("other"));
     assert.equal(refused.status, 403, "another user's token is refused");
+  });
+
+  test("a server that ends by itself starts again, as the kubelet restarts a container (OnFailure)", async () => {
+    assert.ok(student, "the first test started the student");
+    const { runner } = up();
+    const before = student.server;
+    process.kill(-before.pid, "SIGKILL"); // its process group: the server and what it started
+    const again = await waitFor(
+      "the server of jupyter-student to answer again",
+      () => runner.servers().find((s) => s.uid === before.uid && s.pid !== before.pid && s.answeredSeconds),
+      { timeoutMs: 90_000 }, // the kubelet's first back-off is 10 s
+    );
+    assert.equal((await request(`${student.url}api`)).status, 200);
+    assert.equal(runner.servers().filter((s) => s.uid === before.uid).length, 1);
+    student = { ...student, server: again };
   });
 
   test("a change to the pod does not start a second server; deleting the pod stops it", async () => {
