@@ -12,6 +12,7 @@
  * path no volume covers lands in the pod's own folder (its "container filesystem").
  */
 import path from "node:path";
+import type { RestartPolicy } from "./restart-policy";
 
 export interface EnvVar {
   name: string;
@@ -44,7 +45,7 @@ export interface NotebookPod {
     volumes?: ({ name: string } & Record<string, unknown>)[];
     terminationGracePeriodSeconds?: number;
     nodeName?: string;
-    restartPolicy?: "Always" | "OnFailure" | "Never";
+    restartPolicy?: RestartPolicy;
   };
   status?: { phase?: string; podIP?: string };
 }

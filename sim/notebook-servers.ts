@@ -18,6 +18,7 @@ import type { KubeClient, WatchEvent } from "./kube-client";
 import { type NotebookPod, type ServerPlan, serverPlan } from "./notebook-plan";
 import { containerEnv, localMounts } from "./notebook-pod";
 import { answers, rssMiB, StartSlots } from "./notebook-process";
+import { backOffMs, restartsAfterExit } from "./restart-policy";
 import { POD_LABEL } from "./spawn";
 import { sleep } from "./wait";
 
@@ -152,24 +153,21 @@ export class NotebookServers {
     void this.watchFirstAnswer(uid, `${url}api`, started);
   }
 
-  /**
-   * The kubelet's restartPolicy for a server that ended by itself (code null: a signal or an error,
-   * a failure): Never leaves it, OnFailure restarts all but exit 0, Always every one.
-   */
+  /** A server that ended by itself starts again after the kubelet's back-off, by its pod's restartPolicy. */
   private restartLater(uid: string, code: number | null): void {
     const pod = this.running.get(uid);
-    const policy = pod?.spec.restartPolicy ?? "Always";
-    if (!pod || this.closing || this.gone.has(uid) || policy === "Never" || (policy === "OnFailure" && code === 0))
+    if (!pod || this.closing || this.gone.has(uid) || !restartsAfterExit(pod.spec.restartPolicy, code))
       return;
     const count = (this.restarts.get(uid) ?? 0) + 1;
     this.restarts.set(uid, count);
-    const delayMs = Math.min(10_000 * 2 ** (count - 1), 300_000);
-    this.options.log(`${pod.metadata.name}: restart ${count} of its server in ${delayMs / 1000} s (${policy})`);
+    this.options.log(`${pod.metadata.name}: restart ${count} of its server in ${backOffMs(count) / 1000} s`);
     setTimeout(() => {
       const current = this.running.get(uid);
       if (!current || this.closing || this.gone.has(uid) || this.servers.has(uid)) return;
-      this.start(current).catch((error: Error) => this.options.log(`${current.metadata.name}: ${error.message}`));
-    }, delayMs).unref();
+      this.start(current).catch((error: Error) =>
+        this.options.log(`${current.metadata.name}: ${error.message}`),
+      );
+    }, backOffMs(count)).unref();
   }
 
   /** The container's postStart exec hook, as the kubelet runs it once the container started. */
