@@ -21,7 +21,7 @@ from typing import Any
 
 from jupyterhub.apihandlers.base import APIHandler
 from live_capacity import LiveCapacity, ServerLookup, ServerTimes, iso
-from profile_access import user_access, visible_profiles
+from profile_access import admin_request, user_access, visible_profiles
 from tornado import web
 
 # abspath, not resolve(): ConfigMap files are symlinks into ..data/ (and so is the script).
@@ -109,7 +109,7 @@ class QueueHandler(CapacityBase):
 class QueuesHandler(CapacityBase):
     @web.authenticated
     async def get(self) -> None:
-        if not user_access(self.current_user, self.admin_groups)[1]:
+        if not admin_request(self, self.admin_groups):
             raise web.HTTPError(403, "Only admins see the lines.")
         lines = {
             slug: [

@@ -34,6 +34,16 @@ def user_access(user: Any, admin_groups: Iterable[str]) -> tuple[set[str], bool]
     return groups, bool(user.admin) or bool(groups & set(admin_groups))
 
 
+def admin_request(handler: Any, admin_groups: Iterable[str]) -> bool:
+    """An admin asking with an admin's rights: the user counts as an admin (user_access) and the
+    request carries admin:users. A token an admin handed on with fewer scopes (the access:servers
+    token a server gets when an admin opens it) does not read the admins' reports."""
+    user = handler.current_user
+    if not hasattr(user, "groups") or not user_access(user, admin_groups)[1]:
+        return False
+    return "admin:users" in handler.expanded_scopes
+
+
 def may_use(profile: Profile, groups: set[str], is_admin: bool) -> bool:
     return is_admin or bool(groups & set(profile["groups"]))
 

@@ -19,7 +19,7 @@ from typing import Any
 import psycopg2
 import usage_accounting as accounting
 from jupyterhub.apihandlers.base import APIHandler
-from profile_access import user_access
+from profile_access import admin_request
 from tornado import web
 from usage_page import report_csv
 from usage_report import MONTH, month_report
@@ -31,8 +31,7 @@ class UsageReportHandler(APIHandler):
 
     @web.authenticated
     def get(self) -> None:
-        user = self.current_user
-        if not hasattr(user, "groups") or not user_access(user, self.admin_groups)[1]:
+        if not admin_request(self, self.admin_groups):
             raise web.HTTPError(403, "Only admins see the usage report.")
         zone = self.usage["time_zone"]
         now = accounting.now_utc()

@@ -17,7 +17,7 @@ from typing import Any
 import psycopg2
 import usage_accounting as accounting
 from jupyterhub.handlers.base import BaseHandler
-from profile_access import user_access
+from profile_access import admin_request
 from tornado import web
 from usage_report import MONTH, month_report
 
@@ -49,8 +49,7 @@ class UsagePageHandler(BaseHandler):
 
     @web.authenticated
     async def get(self) -> None:
-        user = self.current_user
-        if not hasattr(user, "groups") or not user_access(user, self.admin_groups)[1]:
+        if not admin_request(self, self.admin_groups):
             raise web.HTTPError(403, "Only admins see the usage report.")
         zone, now = self.usage["time_zone"], accounting.now_utc()
         month = self.get_argument("month", None) or accounting.month_of(now, zone)

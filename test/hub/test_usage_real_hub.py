@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from conftest import load_hub_config
 from jsonschema import Draft202012Validator, FormatChecker
 from postgres_server import postgres_server
@@ -152,6 +153,16 @@ def test_an_admin_gets_the_months_report_from_the_hub_and_others_get_403(usage_h
         refused = signed_in(usage_hub, name).get(f"{usage_hub.url}/hub/api/usage", params={"month": month}, timeout=10)
         assert refused.status_code == 403, name
         assert refused.json()["message"] == "Only admins see the usage report."
+    # a token an admin hands on with fewer scopes (a server the admin opens gets access:servers) is refused
+    made = admin.post(f"{usage_hub.url}/hub/api/users/admin/tokens", json={"scopes": ["access:servers"]}, timeout=10)
+    assert made.status_code == 201, made.text
+    limited = requests.get(
+        f"{usage_hub.url}/hub/api/usage",
+        params={"month": month},
+        headers={"Authorization": f"token {made.json()['token']}"},
+        timeout=10,
+    )
+    assert limited.status_code == 403 and limited.json()["message"] == "Only admins see the usage report."
 
 
 def test_with_capacity_on_too_the_hub_serves_both_the_capacity_and_the_usage_handlers(
