@@ -14,9 +14,19 @@ export const FILEBEAT_VERSION = "7.17.29";
 // starting with - _ +), plus Filebeat's date pattern %{+yyyy.MM}.
 const INDEX = /^(?![-_+])(?:[^A-Z\\/*?"<>|,# %{}]|%\{\+[yMd.-]+\})+$/;
 
+const EXPLICIT_PORT = /^https?:\/\/(?:\[[^\]]+\]|[^/?#:[\]]+):\d+(?:[/?#].*)?$/;
+
 const elasticsearchSchema = z.strictObject({
   hosts: z
-    .array(z.url({ protocol: /^https?$/, message: "must be an http(s) URL such as https://es.example:9200" }))
+    .array(
+      z
+        .url({ protocol: /^https?$/, message: "must be an http(s) URL such as https://es.example:9200" })
+        // Filebeat dials 9200 when a host names no port, whatever the scheme, while the hub's
+        // network policy would open the scheme's port (443/80): a port-less host would ship nothing.
+        .regex(EXPLICIT_PORT, {
+          message: "name the port, e.g. https://es.example.org:9200 (Filebeat's default is 9200)",
+        }),
+    )
     .min(1)
     .describe("Elasticsearch URLs, e.g. [https://es.example.org:9200]; Filebeat spreads the load over them."),
   addresses: z

@@ -139,6 +139,7 @@ describe("the audit shipper", () => {
       "        hosts:",
       "          - http://10.21.7.15:9200",
       "          - https://10.21.9.1:9200",
+      "          - https://es.example.org",
       "        addresses: [10.21.7.15/32, 169.254.0.0/16]",
       "        credentialsSecret: es-audit",
       "        index: Audit",
@@ -150,9 +151,12 @@ describe("the audit shipper", () => {
       .filter((issue) => String(issue.field).startsWith("audit"))
       .map((issue) => `${issue.file}:${issue.position?.line}: ${issue.field}: ${issue.message}`);
     assert.deepEqual(found, [
+      `Pulumi.t.yaml:${line("https://es.example.org")}: audit.shipping.elasticsearch.hosts[2]: name the port, e.g. https://es.example.org:9200 (Filebeat's default is 9200)`,
       `Pulumi.t.yaml:${line("index: Audit")}: audit.shipping.elasticsearch.index: must be an Elasticsearch index name: lowercase, no spaces or \\/*?"<>|,#`,
     ]);
-    const fixed = stackText.replace("index: Audit", "index: audit");
+    const fixed = stackText
+      .replace("index: Audit", "index: audit")
+      .replace("es.example.org", "10.21.7.15:9243");
     const rules = loadPlatformConfigFromText({ file: "Pulumi.t.yaml", text: fixed }, [])
       .issues.filter((issue) => String(issue.field).startsWith("audit"))
       .map((issue) => `${issue.position?.line}: ${issue.field}: ${issue.message}`);
